@@ -1,0 +1,85 @@
+# vfio-cfgfilter build. `make` builds build/cfgfilter; `make test` runs every
+# test (unit + VM); `make demo` runs the demo in a VM. V=1 shows commands.
+BUILD      := build
+CLANG      ?= clang
+BPFTOOL    ?= bpftool
+CC         ?= cc
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+ARCH       := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+
+CFLAGS     ?= -O2 -g
+CFLAGS     += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Iinclude -Iloader -I$(BUILD)
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Wno-unused-function \
+              -Iinclude -Ibpf -I$(BUILD)
+LDLIBS     := -lbpf -lelf -lz -ljansson
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+LOADER_SRCS := $(wildcard loader/*.c)
+LOADER_OBJS := $(patsubst loader/%.c,$(BUILD)/loader/%.o,$(LOADER_SRCS))
+# Loader pieces the unit tests link against (no main, no BPF skeleton).
+LIB_OBJS    := $(BUILD)/loader/policy.o $(BUILD)/loader/regnames.o $(BUILD)/loader/event_fmt.o
+UNIT_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+
+.PHONY: all clean test unit-test vm-test demo bench
+.DELETE_ON_ERROR:
+
+all: $(BUILD)/cfgfilter $(BUILD)/vfio-client
+
+$(BUILD) $(BUILD)/loader $(BUILD)/tests:
+	$(Q)mkdir -p $@
+
+$(BUILD)/vmlinux.h: | $(BUILD)
+	$(call msg,GEN,$@)
+	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
+
+$(BUILD)/cfgfilter.bpf.o: bpf/cfgfilter.bpf.c bpf/vfio_types.h include/cfgfilter.h include/cf_mask.h $(BUILD)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $(@:.o=.tmp.o)
+	$(Q)$(BPFTOOL) gen object $@ $(@:.o=.tmp.o)
+	$(Q)rm -f $(@:.o=.tmp.o)
+
+$(BUILD)/cfgfilter.skel.h: $(BUILD)/cfgfilter.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name cfgfilter_bpf > $@
+
+$(BUILD)/loader/%.o: loader/%.c Makefile $(wildcard loader/*.h) include/cfgfilter.h $(BUILD)/cfgfilter.skel.h | $(BUILD)/loader
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/cfgfilter: $(LOADER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/vfio-client: tests/vfio-client/vfio-client.c | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) tests/unit/ref_model.h include/cf_mask.h | $(BUILD)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(LIB_OBJS) -lcmocka -ljansson -o $@
+
+unit-test: $(UNIT_TESTS)
+	$(Q)tests/run --unit-only
+
+test: all $(UNIT_TESTS)
+	$(Q)tests/run
+
+vm-test: all
+	$(Q)tests/run --vm-only
+
+demo: all
+	$(Q)tests/vm/demo.sh
+
+bench: all
+	$(Q)bench/run.sh
+
+clean:
+	$(call msg,CLEAN,$(BUILD))
+	$(Q)rm -rf $(BUILD)

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Types shared by the BPF data plane and the cfgfilter loader. Fixed-width
+ * fields only, so both sides agree on the layout without kernel headers. */
+#ifndef CFGFILTER_H
+#define CFGFILTER_H
+
+#ifdef __BPF__
+/* vmlinux.h already provides __u8.. __u64 */
+#else
+#include <linux/types.h>
+#endif
+
+#define CF_VERSION "0.1.0"
+
+#define CF_MAX_RULES 32
+#define CF_NAME_LEN 32
+#define CF_DEV_LEN 16
+#define CF_COMM_LEN 16
+
+/* vfio's region index lives in the file offset above bit 40
+ * (VFIO_PCI_OFFSET_SHIFT, drivers/vfio/pci/vfio_pci_priv.h). */
+#define CF_VFIO_OFFSET_MASK ((1ULL << 40) - 1)
+
+#define CF_PCI_CAP_ID_EXP 0x10
+
+/* What a rule's offset is relative to. */
+enum cf_anchor {
+	CF_ANCHOR_HDR = 0, /* config space offset 0 */
+	CF_ANCHOR_CAP = 1, /* start of the standard capability with id cap_id */
+};
+
+enum cf_action {
+	CF_ACT_MASK = 1, /* protected bits keep the value vfio holds */
+};
+
+/* One policy rule: bits of one register. The loader sorts rules so that
+ * rules on the same register are adjacent; the data plane reports them as
+ * one event per write and register. */
+struct cf_rule {
+	__u32 mask;   /* protected bits, register-relative, little-endian value */
+	__u16 cap_id; /* with CF_ANCHOR_CAP */
+	__u16 offset; /* register offset from the anchor */
+	__u8 anchor;  /* enum cf_anchor */
+	__u8 width;   /* register width in bytes: 1, 2 or 4 */
+	__u8 action;  /* enum cf_action */
+	__u8 pad;
+	char name[CF_NAME_LEN];
+};
+
+struct cf_policy {
+	__u32 nrules;
+	__u32 pad;
+	__u64 hash; /* FNV-1a 64 of the compiled rules: which policy is live */
+	struct cf_rule rules[CF_MAX_RULES];
+};
+
+/* Per-CPU counters; userspace sums the CPUs. */
+struct cf_stats {
+	__u64 writes;         /* config writes seen through vfio */
+	__u64 filtered;       /* writes whose protected bits were rewritten */
+	__u64 events_lost;    /* filtered writes with no event: ring buffer full */
+	__u64 rewrite_failed; /* rewrite of the caller's buffer failed: write NOT filtered */
+};
+
+enum cf_event_flags {
+	CF_EV_REWRITE_FAILED = 1, /* the protected bits reached vfio unchanged */
+};
+
+/* One filtered write to one register. Values cover the bytes the write
+ * has in common with the register: offset..offset+width-1, little-endian. */
+struct cf_event {
+	__u64 ts_boot_ns;  /* bpf_ktime_get_boot_ns() */
+	__u64 policy_hash; /* policy the rule bitmap refers to */
+	__u32 pid;         /* thread group id */
+	__u32 tid;
+	__u32 rules;       /* bitmap of policy rules on this register */
+	__u32 requested;   /* value the writer asked for */
+	__u32 applied;     /* value that went on to vfio */
+	__u32 bits;        /* protected bits the writer tried to change */
+	__u32 write_offset; /* the whole write: config offset and length */
+	__u32 write_len;
+	__u16 offset;      /* config offset of the filtered bytes */
+	__u16 reg_offset;  /* config offset of the register they belong to */
+	__u16 vendor;
+	__u16 device;
+	__u8 width;        /* number of filtered bytes, 1..4 */
+	__u8 reg_width;
+	__u8 action;       /* enum cf_action */
+	__u8 flags;        /* enum cf_event_flags */
+	char comm[CF_COMM_LEN];
+	char dev[CF_DEV_LEN]; /* "DDDD:BB:DD.F" */
+};
+
+#endif

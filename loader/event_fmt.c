@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "event_fmt.h"
+#include "policy.h"
+
+void cf_event_rule_names(const struct cf_event *e, const struct cf_policy *policy, char *buf,
+			 size_t len)
+{
+	int known = policy && policy->hash == e->policy_hash;
+	unsigned int shift = e->offset >= e->reg_offset ? 8 * (e->offset - e->reg_offset) : 0;
+	__u32 reg_bits = shift < 32 ? e->bits << shift : 0;
+	size_t used = 0;
+
+	buf[0] = 0;
+	for (unsigned int i = 0; i < CF_MAX_RULES && used < len; i++) {
+		if (!(e->rules & (1u << i)))
+			continue;
+		if (known && !(policy->rules[i].mask & reg_bits))
+			continue; /* on this register, but its bits were left alone */
+		if (known)
+			used += snprintf(buf + used, len - used, "%s%s", used ? "," : "",
+					 policy->rules[i].name);
+		else
+			used += snprintf(buf + used, len - used, "%srule#%u", used ? "," : "", i);
+	}
+}
+
+static void iso_time(const struct cf_event *e, long long boot_to_real_ns, char *buf, size_t len)
+{
+	long long ns = (long long)e->ts_boot_ns + boot_to_real_ns;
+	time_t sec = ns / 1000000000LL;
+	struct tm tm;
+
+	gmtime_r(&sec, &tm);
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (ns % 1000000000LL) / 1000);
+}
+
+static const char *result(const struct cf_event *e)
+{
+	return e->flags & CF_EV_REWRITE_FAILED ? "rewrite_failed" : "filtered";
+}
+
+static void hexw(char *buf, size_t len, __u32 v, unsigned int bytes)
+{
+	snprintf(buf, len, "0x%0*x", bytes * 2, v);
+}
+
+int cf_event_text(const struct cf_event *e, const struct cf_policy *policy,
+		  long long boot_to_real_ns, char *buf, size_t len)
+{
+	char ts[64], rules[512], comm[CF_COMM_LEN + 1], dev[CF_DEV_LEN + 1];
+
+	iso_time(e, boot_to_real_ns, ts, sizeof(ts));
+	cf_event_rule_names(e, policy, rules, sizeof(rules));
+	memcpy(comm, e->comm, CF_COMM_LEN);
+	comm[CF_COMM_LEN] = 0;
+	memcpy(dev, e->dev, CF_DEV_LEN);
+	dev[CF_DEV_LEN] = 0;
+	return snprintf(buf, len,
+			"%s %s [%04x:%04x] pid %u (%s) %s %s: offset 0x%03x width %u "
+			"requested 0x%0*x applied 0x%0*x bits 0x%0*x%s",
+			ts, dev, e->vendor, e->device, e->pid, comm, cf_action_name(e->action), rules,
+			e->offset, e->width, e->width * 2, e->requested, e->width * 2, e->applied,
+			e->width * 2, e->bits,
+			e->flags & CF_EV_REWRITE_FAILED ? " REWRITE FAILED: write not filtered" : "");
+}
+
+int cf_event_json(const struct cf_event *e, const struct cf_policy *policy,
+		  long long boot_to_real_ns, char *buf, size_t len)
+{
+	char ts[64], rules[512], h[24], comm[CF_COMM_LEN + 1], dev[CF_DEV_LEN + 1];
+	json_t *o = json_object(), *names = json_array();
+	char *s, *save = NULL, *tok;
+	int n;
+
+	iso_time(e, boot_to_real_ns, ts, sizeof(ts));
+	cf_event_rule_names(e, policy, rules, sizeof(rules));
+	memcpy(comm, e->comm, CF_COMM_LEN);
+	comm[CF_COMM_LEN] = 0;
+	memcpy(dev, e->dev, CF_DEV_LEN);
+	dev[CF_DEV_LEN] = 0;
+
+	json_object_set_new(o, "time", json_string(ts));
+	json_object_set_new(o, "ts_boot_ns", json_integer((json_int_t)e->ts_boot_ns));
+	json_object_set_new(o, "device", json_string(dev));
+	hexw(h, sizeof(h), e->vendor, 2);
+	json_object_set_new(o, "vendor", json_string(h));
+	hexw(h, sizeof(h), e->device, 2);
+	json_object_set_new(o, "device_id", json_string(h));
+	json_object_set_new(o, "pid", json_integer(e->pid));
+	json_object_set_new(o, "tid", json_integer(e->tid));
+	json_object_set_new(o, "comm", json_string(comm));
+	hexw(h, sizeof(h), e->offset, 2);
+	json_object_set_new(o, "offset", json_string(h));
+	json_object_set_new(o, "width", json_integer(e->width));
+	hexw(h, sizeof(h), e->requested, e->width);
+	json_object_set_new(o, "requested", json_string(h));
+	hexw(h, sizeof(h), e->applied, e->width);
+	json_object_set_new(o, "applied", json_string(h));
+	hexw(h, sizeof(h), e->bits, e->width);
+	json_object_set_new(o, "bits", json_string(h));
+	json_object_set_new(o, "rule", json_string(rules));
+	for (tok = strtok_r(rules, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		json_array_append_new(names, json_string(tok));
+	json_object_set_new(o, "rules", names);
+	json_object_set_new(o, "action", json_string(cf_action_name(e->action)));
+	json_object_set_new(o, "result", json_string(result(e)));
+	hexw(h, sizeof(h), e->reg_offset, 2);
+	json_object_set_new(o, "register", json_string(h));
+	hexw(h, sizeof(h), e->write_offset, 2);
+	json_object_set_new(o, "write_offset", json_string(h));
+	json_object_set_new(o, "write_len", json_integer(e->write_len));
+	snprintf(h, sizeof(h), "%016llx", (unsigned long long)e->policy_hash);
+	json_object_set_new(o, "policy_hash", json_string(h));
+
+	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (!s)
+		return snprintf(buf, len, "{}");
+	n = snprintf(buf, len, "%s", s);
+	free(s);
+	return n;
+}

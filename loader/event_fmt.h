@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Render a struct cf_event for people (text) and for programs (JSON). */
+#ifndef CF_EVENT_FMT_H
+#define CF_EVENT_FMT_H
+
+#include <stddef.h>
+#include "cfgfilter.h"
+
+/* Names of the rules whose bits the event's write tried to change, joined
+ * by ','. policy may be NULL or another policy than the event's: then the
+ * rules are named by index ("rule#3"). */
+void cf_event_rule_names(const struct cf_event *e, const struct cf_policy *policy, char *buf,
+			 size_t len);
+
+/* boot_to_real_ns: CLOCK_REALTIME - CLOCK_BOOTTIME, to date the event.
+ * Both return the number of characters written (snprintf-style). */
+int cf_event_text(const struct cf_event *e, const struct cf_policy *policy,
+		  long long boot_to_real_ns, char *buf, size_t len);
+int cf_event_json(const struct cf_event *e, const struct cf_policy *policy,
+		  long long boot_to_real_ns, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Register and bit names, with offsets and masks from the PCI Local Bus and
+ * PCI Express Base specifications (the same values as pci_regs.h). */
+#include <stdio.h>
+#include <string.h>
+#include "cfgfilter.h"
+#include "regnames.h"
+
+static const struct cf_field hdr_command[] = {
+	{ "io", 0x0001 },
+	{ "memory", 0x0002 },
+	{ "bus_master", 0x0004 },
+	{ "special", 0x0008 },
+	{ "mwi", 0x0010 },
+	{ "vga_snoop", 0x0020 },
+	{ "parity", 0x0040 },
+	{ "serr", 0x0100 },
+	{ "fast_b2b", 0x0200 },
+	{ "intx_disable", 0x0400 },
+	{ NULL, 0 },
+};
+
+static const struct cf_field pcie_devctl[] = {
+	{ "correctable_report", 0x0001 },
+	{ "nonfatal_report", 0x0002 },
+	{ "fatal_report", 0x0004 },
+	{ "unsupported_report", 0x0008 },
+	{ "relaxed_ordering", 0x0010 },
+	{ "mps", 0x00e0 },
+	{ "ext_tag", 0x0100 },
+	{ "phantom", 0x0200 },
+	{ "aux_pm", 0x0400 },
+	{ "no_snoop", 0x0800 },
+	{ "mrrs", 0x7000 },
+	{ "flr", 0x8000 },
+	{ NULL, 0 },
+};
+
+static const struct cf_field pcie_lnkctl[] = {
+	{ "aspm", 0x0003 },
+	{ "rcb", 0x0008 },
+	{ "link_disable", 0x0010 },
+	{ "retrain", 0x0020 },
+	{ "common_clock", 0x0040 },
+	{ "extended_synch", 0x0080 },
+	{ "clkpm", 0x0100 },
+	{ "hw_autonomous_width_disable", 0x0200 },
+	{ "bw_mgmt_int", 0x0400 },
+	{ "autonomous_bw_int", 0x0800 },
+	{ NULL, 0 },
+};
+
+static const struct cf_field pcie_devctl2[] = {
+	{ "completion_timeout", 0x000f },
+	{ "completion_timeout_disable", 0x0010 },
+	{ "ari", 0x0020 },
+	{ "atomic_req", 0x0040 },
+	{ "atomic_egress_block", 0x0080 },
+	{ "ido_req", 0x0100 },
+	{ "ido_cpl", 0x0200 },
+	{ "ltr", 0x0400 },
+	{ "emergency_power_reduction", 0x0800 },
+	{ "10bit_tag", 0x1000 },
+	{ "obff", 0x6000 },
+	{ "e2e_prefix_block", 0x8000 },
+	{ NULL, 0 },
+};
+
+const struct cf_register cf_registers[] = {
+	{ "hdr.command", CF_ANCHOR_HDR, 0, 0x04, 2, hdr_command },
+	{ "pcie.devctl", CF_ANCHOR_CAP, CF_PCI_CAP_ID_EXP, 0x08, 2, pcie_devctl },
+	{ "pcie.lnkctl", CF_ANCHOR_CAP, CF_PCI_CAP_ID_EXP, 0x10, 2, pcie_lnkctl },
+	{ "pcie.devctl2", CF_ANCHOR_CAP, CF_PCI_CAP_ID_EXP, 0x28, 2, pcie_devctl2 },
+	{ NULL, 0, 0, 0, 0, NULL },
+};
+
+static int name_eq(const char *known, const char *name, size_t len)
+{
+	return strlen(known) == len && !memcmp(known, name, len);
+}
+
+const struct cf_register *cf_register_find(const char *name, size_t len)
+{
+	for (const struct cf_register *r = cf_registers; r->name; r++)
+		if (name_eq(r->name, name, len))
+			return r;
+	return NULL;
+}
+
+const struct cf_field *cf_field_find(const struct cf_register *reg, const char *name, size_t len)
+{
+	for (const struct cf_field *f = reg->fields; f->name; f++)
+		if (name_eq(f->name, name, len))
+			return f;
+	return NULL;
+}
+
+/* Levenshtein distance, capped: names are short. */
+static size_t edit_distance(const char *a, size_t la, const char *b, size_t lb)
+{
+	size_t prev[64], cur[64];
+
+	if (la >= 63 || lb >= 63)
+		return (size_t)-1;
+	for (size_t j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		cur[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+		}
+		memcpy(prev, cur, sizeof(prev));
+	}
+	return prev[lb];
+}
+
+const char *cf_name_suggest(const char *name, size_t len, char *buf, size_t buflen)
+{
+	size_t best = (size_t)-1;
+	char cand[96];
+
+	buf[0] = 0;
+	for (const struct cf_register *r = cf_registers; r->name; r++) {
+		size_t d = edit_distance(name, len, r->name, strlen(r->name));
+		if (d < best) {
+			best = d;
+			snprintf(buf, buflen, "%s", r->name);
+		}
+		for (const struct cf_field *f = r->fields; f->name; f++) {
+			snprintf(cand, sizeof(cand), "%s.%s", r->name, f->name);
+			d = edit_distance(name, len, cand, strlen(cand));
+			if (d < best) {
+				best = d;
+				snprintf(buf, buflen, "%s", cand);
+			}
+		}
+	}
+	/* A guess more than a third wrong helps nobody. */
+	return best != (size_t)-1 && best * 3 <= len + 2 ? buf : NULL;
+}

@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0
+/* A VFIO user the way a hypervisor is one: container, IOMMU group, device
+ * fd, config space through the config region with pread/pwrite. Runs a
+ * script of operations on one open device, because vfio rebuilds its
+ * virtual config space each time the device is opened.
+ *
+ * usage: vfio-client DDDD:BB:DD.F OP...
+ *   r1|r2|r4 OFF          read, print "rW OFF VALUE"
+ *   w1|w2|w4 OFF VALUE    write (one pwrite of W bytes); print "wW OFF VALUE rc"
+ *   wb OFF HEXBYTES       write the bytes in one pwrite
+ *   rb OFF LEN            read LEN bytes, print them as hex
+ *   loop N w2 OFF V1 V2   N word writes alternating V1, V2; print elapsed ns
+ *   exp                   print the PCIe capability offset
+ * OFF is a number or exp+N: N bytes into the PCIe capability, found by
+ * walking the capability list through vfio. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <linux/vfio.h>
+
+static int dev_fd;
+static uint64_t cfg_base;
+static uint32_t cfg_size;
+
+static void die(const char *what, const char *on)
+{
+	fprintf(stderr, "vfio-client: %s %s: %s\n", what, on, strerror(errno));
+	exit(1);
+}
+
+static void open_device(const char *bdf)
+{
+	struct vfio_group_status gs = { .argsz = sizeof(gs) };
+	struct vfio_region_info ri = { .argsz = sizeof(ri) };
+	char link[PATH_MAX], path[PATH_MAX + 32], *grp;
+	int container, group;
+	ssize_t n;
+
+	container = open("/dev/vfio/vfio", O_RDWR);
+	if (container < 0)
+		die("open", "/dev/vfio/vfio");
+	if (ioctl(container, VFIO_GET_API_VERSION) != VFIO_API_VERSION)
+		die("unexpected API version of", "/dev/vfio/vfio");
+	if (!ioctl(container, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU))
+		die("no type1v2 IOMMU in", "/dev/vfio/vfio");
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		die("readlink", path);
+	link[n] = 0;
+	grp = strrchr(link, '/') + 1;
+	snprintf(path, sizeof(path), "/dev/vfio/%s", grp);
+	group = open(path, O_RDWR);
+	if (group < 0)
+		die("open", path);
+	if (ioctl(group, VFIO_GROUP_GET_STATUS, &gs))
+		die("VFIO_GROUP_GET_STATUS", path);
+	if (!(gs.flags & VFIO_GROUP_FLAGS_VIABLE)) {
+		errno = EBUSY;
+		die("group not viable (bind every device to vfio-pci):", path);
+	}
+	if (ioctl(group, VFIO_GROUP_SET_CONTAINER, &container))
+		die("VFIO_GROUP_SET_CONTAINER", path);
+	if (ioctl(container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
+		die("VFIO_SET_IOMMU", "/dev/vfio/vfio");
+	dev_fd = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, bdf);
+	if (dev_fd < 0)
+		die("VFIO_GROUP_GET_DEVICE_FD", bdf);
+	ri.index = VFIO_PCI_CONFIG_REGION_INDEX;
+	if (ioctl(dev_fd, VFIO_DEVICE_GET_REGION_INFO, &ri))
+		die("VFIO_DEVICE_GET_REGION_INFO config", bdf);
+	cfg_base = ri.offset;
+	cfg_size = ri.size;
+}
+
+static uint32_t cfg_read(uint32_t off, int width)
+{
+	uint32_t v = 0;
+
+	if (pread(dev_fd, &v, width, cfg_base + off) != width)
+		die("pread config", "");
+	return v;
+}
+
+/* The capability list as the device's vfio view shows it. */
+static uint32_t find_exp(void)
+{
+	uint32_t pos = cfg_read(0x34, 1) & 0xfc;
+
+	for (int guard = 0; pos && guard < 48; guard++) {
+		if (cfg_read(pos, 1) == 0x10)
+			return pos;
+		pos = cfg_read(pos + 1, 1) & 0xfc;
+	}
+	fprintf(stderr, "vfio-client: device has no PCIe capability\n");
+	exit(1);
+}
+
+static uint32_t parse_off(const char *s)
+{
+	if (!strncmp(s, "exp+", 4))
+		return find_exp() + strtoul(s + 4, NULL, 0);
+	if (!strcmp(s, "exp"))
+		return find_exp();
+	return strtoul(s, NULL, 0);
+}
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void need(int i, int n, int argc, const char *op)
+{
+	if (i + n >= argc) {
+		fprintf(stderr, "vfio-client: %s needs %d arguments\n", op, n);
+		exit(2);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: vfio-client DDDD:BB:DD.F OP... (see the source header)\n");
+		return 2;
+	}
+	open_device(argv[1]);
+	for (int i = 2; i < argc; i++) {
+		const char *op = argv[i];
+		if (op[0] == 'r' && (op[1] == '1' || op[1] == '2' || op[1] == '4') && !op[2]) {
+			need(i, 1, argc, op);
+			uint32_t off = parse_off(argv[++i]);
+			printf("%s 0x%03x 0x%0*x\n", op, off, (op[1] - '0') * 2, cfg_read(off, op[1] - '0'));
+		} else if (op[0] == 'w' && (op[1] == '1' || op[1] == '2' || op[1] == '4') && !op[2]) {
+			need(i, 2, argc, op);
+			uint32_t off = parse_off(argv[++i]), v = strtoul(argv[++i], NULL, 0), buf = v;
+			int w = op[1] - '0';
+			/* a filter may rewrite buf in place: print what was asked */
+			ssize_t n = pwrite(dev_fd, &buf, w, cfg_base + off);
+			printf("%s 0x%03x 0x%0*x %s\n", op, off, w * 2, v, n == w ? "ok" : strerror(errno));
+		} else if (!strcmp(op, "wb")) {
+			need(i, 2, argc, op);
+			uint32_t off = parse_off(argv[++i]);
+			const char *hex = argv[++i];
+			size_t len = strlen(hex) / 2;
+			unsigned char *b = malloc(len ? len : 1);
+			for (size_t k = 0; k < len; k++)
+				sscanf(hex + 2 * k, "%2hhx", &b[k]);
+			ssize_t n = pwrite(dev_fd, b, len, cfg_base + off);
+			printf("wb 0x%03x %zu %s\n", off, len, n == (ssize_t)len ? "ok" : strerror(errno));
+			free(b);
+		} else if (!strcmp(op, "rb")) {
+			need(i, 2, argc, op);
+			uint32_t off = parse_off(argv[++i]), len = strtoul(argv[++i], NULL, 0);
+			unsigned char *b = calloc(1, len ? len : 1);
+			if (pread(dev_fd, b, len, cfg_base + off) != (ssize_t)len)
+				die("pread config", "");
+			printf("rb 0x%03x ", off);
+			for (uint32_t k = 0; k < len; k++)
+				printf("%02x", b[k]);
+			putchar('\n');
+			free(b);
+		} else if (!strcmp(op, "loop")) {
+			need(i, 5, argc, op);
+			long n = strtol(argv[++i], NULL, 0);
+			i++; /* w2 */
+			uint32_t off = parse_off(argv[++i]);
+			uint16_t v[2] = { strtoul(argv[i + 1], NULL, 0), strtoul(argv[i + 2], NULL, 0) };
+			i += 2;
+			long long t0 = now_ns();
+			for (long k = 0; k < n; k++)
+				if (pwrite(dev_fd, &v[k & 1], 2, cfg_base + off) != 2)
+					die("pwrite config", "");
+			printf("loop %ld %lld\n", n, now_ns() - t0);
+		} else if (!strcmp(op, "exp")) {
+			printf("exp 0x%03x\n", find_exp());
+		} else {
+			fprintf(stderr, "vfio-client: unknown op '%s'\n", op);
+			return 2;
+		}
+		fflush(stdout);
+	}
+	return 0;
+}

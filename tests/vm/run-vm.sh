@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Boot a Debian kernel under qemu (TCG) with emulated PCIe devices behind a
+# vIOMMU and run one guest scenario; print its TAP output on stdout.
+# usage: run-vm.sh SUITE SCENARIO [KERNEL_ARG...]
+#   SUITE: bookworm | trixie | sid     SCENARIO: a file tests/vm/guest/tests/NAME.sh
+# Exit 0 when the guest ran the scenario to its end, 1 otherwise.
+set -euo pipefail
+
+suite=${1:?usage: run-vm.sh SUITE SCENARIO [KERNEL_ARG...]}
+scenario=${2:?usage: run-vm.sh SUITE SCENARIO [KERNEL_ARG...]}
+shift 2
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=$top/build
+cache=${CFGFILTER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vfio-cfgfilter}
+kdir=$cache/kernels/$suite
+vmdir=$build/vm/$suite
+timeout_s=${CFGFILTER_VM_TIMEOUT:-600}
+
+die() { echo "run-vm: $*" >&2; exit 1; }
+
+for f in cfgfilter vfio-client; do
+	[ -x "$build/$f" ] || die "$build/$f missing; run 'make' first"
+done
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not installed (apt-get install qemu-system-x86)"
+[ -x /bin/busybox ] && file -L /bin/busybox | grep -q 'statically linked' ||
+	die "/bin/busybox is not a static busybox (apt-get install busybox-static)"
+
+"$top/tests/vm/fetch-kernel.sh" "$suite" "$kdir" >&2
+
+# Initramfs: busybox, the vfio modules, our programs and bpftool with the
+# shared libraries they need, at the same paths as on the host.
+root=$vmdir/root
+rm -rf "$root"
+mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,run,etc,cfgfilter/tests,cfgfilter/modules,cfgfilter/policy}
+cp /bin/busybox "$root/bin/busybox"
+ln -s busybox "$root/bin/sh"
+cp "$top/tests/vm/guest/init" "$root/init"
+chmod +x "$root/init"
+cp "$top/tests/vm/guest/lib.sh" "$root/cfgfilter/"
+cp "$top"/tests/vm/guest/tests/*.sh "$root/cfgfilter/tests/"
+cp "$top"/policy/*.policy "$root/cfgfilter/policy/" 2>/dev/null || true
+[ -d "$top/tests/vm/guest/policies" ] && cp -r "$top/tests/vm/guest/policies" "$root/cfgfilter/"
+cp "$kdir"/modules/*.ko "$root/cfgfilter/modules/"
+cp "$kdir/modules.order" "$root/cfgfilter/"
+printf 'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' > "$root/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
+copy_bin() { # copy a program and its shared libraries
+	local src=$1 dst=$2 lib
+	cp "$src" "$root/$dst"
+	for lib in $(ldd "$src" | grep -oE '/[^ ]+\.so[^ ]*'); do
+		mkdir -p "$root/$(dirname "$lib")"
+		cp -L "$lib" "$root/$lib"
+	done
+}
+copy_bin "$build/cfgfilter" cfgfilter/cfgfilter
+copy_bin "$build/vfio-client" cfgfilter/vfio-client
+[ -x "$build/bench-writes" ] && copy_bin "$build/bench-writes" cfgfilter/bench-writes
+copy_bin "$(command -v bpftool)" bin/bpftool.real
+# Debian's bpftool is a wrapper script on some releases; call the binary.
+ln -sf bpftool.real "$root/bin/bpftool"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$vmdir/initramfs.gz"
+
+console=$vmdir/console-$scenario.log
+results=$vmdir/results-$scenario.tap
+rm -f "$console" "$results"
+# intel-iommu puts each device in its own IOMMU group; two device models
+# whose PCIe capability sits at different offsets (e1000e 0xe0, nvme 0x80).
+timeout "$timeout_s" qemu-system-x86_64 -accel tcg -M q35,kernel-irqchip=split -cpu max \
+	-m 1024 -smp 2 -nographic -no-reboot -net none \
+	-device intel-iommu,intremap=on \
+	-device pcie-root-port,id=rp1,chassis=1,slot=1 -device e1000e,bus=rp1,romfile= \
+	-device pcie-root-port,id=rp2,chassis=2,slot=2 -device nvme,serial=cfgfilter0,bus=rp2 \
+	-kernel "$kdir/vmlinuz" -initrd "$vmdir/initramfs.gz" \
+	-append "console=ttyS0 intel_iommu=on panic=-1 loglevel=4 cftest=$scenario $*" \
+	-serial "file:$console" -serial "file:$results" -monitor none </dev/null >/dev/null 2>&1 || true
+
+[ -f "$results" ] || die "no results from the VM; kernel console in $console"
+tr -d '\r' < "$results"
+grep -q '^# guest: done' "$results" || { echo "not ok - VM ran scenario $scenario to its end (see $console)"; exit 1; }
