@@ -27,7 +27,7 @@ LOADER_OBJS := $(patsubst loader/%.c,$(BUILD)/loader/%.o,$(LOADER_SRCS))
 LIB_OBJS    := $(BUILD)/loader/policy.o $(BUILD)/loader/regnames.o $(BUILD)/loader/event_fmt.o
 UNIT_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all clean test unit-test vm-test demo bench
+.PHONY: all clean deps test unit-test vm-test demo bench
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/cfgfilter $(BUILD)/vfio-client
@@ -65,19 +65,29 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) tests/unit/ref_model.h include/cf_m
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(LIB_OBJS) -lcmocka -ljansson -o $@
 
-unit-test: $(UNIT_TESTS)
+# The entry points install what they need first (tools/install-deps.sh),
+# then build in a second make so the tools exist when recipes run.
+deps:
+	$(Q)tools/install-deps.sh
+
+unit-test: deps
+	$(Q)$(MAKE) --no-print-directory $(UNIT_TESTS)
 	$(Q)tests/run --unit-only
 
-test: all $(UNIT_TESTS)
+test: deps
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_TESTS)
 	$(Q)tests/run
 
-vm-test: all
+vm-test: deps
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/run --vm-only
 
-demo: all
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/vm/demo.sh
 
-bench: all
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)bench/run.sh
 
 clean:

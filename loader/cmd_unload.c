@@ -5,12 +5,33 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 #include "commands.h"
 #include "common.h"
 
+/* The kernel frees a detached program after RCU grace periods; wait for it
+ * so that "unloaded" means gone from `bpftool prog show`. */
+static int wait_prog_gone(int prog_id)
+{
+	struct timespec tick = { 0, 20 * 1000 * 1000 };
+
+	for (int i = 0; i < 500; i++) {
+		int fd = bpf_prog_get_fd_by_id(prog_id);
+		if (fd < 0)
+			return 0;
+		close(fd);
+		nanosleep(&tick, NULL);
+	}
+	return cf_err("filter detached, but program %d is still in the kernel after 10 s; "
+		      "something holds it (see 'bpftool prog show id %d')", prog_id, prog_id);
+}
+
 int cmd_unload(int argc, char **argv)
 {
+	struct cf_live live;
+	int prog_id = 0;
 	struct dirent *de;
 	DIR *d;
 	int failed = 0;
@@ -25,6 +46,8 @@ int cmd_unload(int argc, char **argv)
 	}
 	if (cf_need_root())
 		return 1;
+	if (cf_is_loaded() && cf_read_live(&live) == 0)
+		prog_id = live.prog_id;
 	d = opendir(CF_PIN_DIR);
 	if (!d) {
 		if (errno == ENOENT) {
@@ -46,6 +69,8 @@ int cmd_unload(int argc, char **argv)
 	closedir(d);
 	if (!failed && rmdir(CF_PIN_DIR))
 		failed = cf_err("cannot remove %s: %s", CF_PIN_DIR, strerror(errno));
+	if (!failed && prog_id)
+		failed = wait_prog_gone(prog_id);
 	if (!failed)
 		cf_info("unloaded: filter detached, %s removed", CF_PIN_DIR);
 	return failed;

@@ -179,9 +179,13 @@ int main(int argc, char **argv)
 			uint16_t v[2] = { strtoul(argv[i + 1], NULL, 0), strtoul(argv[i + 2], NULL, 0) };
 			i += 2;
 			long long t0 = now_ns();
-			for (long k = 0; k < n; k++)
-				if (pwrite(dev_fd, &v[k & 1], 2, cfg_base + off) != 2)
+			for (long k = 0; k < n; k++) {
+				/* fresh buffer each time, as a hypervisor's is: the filter
+				 * rewrites the caller's buffer in place */
+				uint16_t b = v[k & 1];
+				if (pwrite(dev_fd, &b, 2, cfg_base + off) != 2)
 					die("pwrite config", "");
+			}
 			printf("loop %ld %lld\n", n, now_ns() - t0);
 		} else if (!strcmp(op, "exp")) {
 			printf("exp 0x%03x\n", find_exp());

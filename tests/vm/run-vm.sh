@@ -22,7 +22,7 @@ for f in cfgfilter vfio-client; do
 	[ -x "$build/$f" ] || die "$build/$f missing; run 'make' first"
 done
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not installed (apt-get install qemu-system-x86)"
-[ -x /bin/busybox ] && file -L /bin/busybox | grep -q 'statically linked' ||
+[ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1 ||
 	die "/bin/busybox is not a static busybox (apt-get install busybox-static)"
 
 "$top/tests/vm/fetch-kernel.sh" "$suite" "$kdir" >&2

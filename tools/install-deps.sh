@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Install what building, testing and the demo need, from Debian's packages.
+# Does nothing when everything is already there.
+set -euo pipefail
+export PATH="$PATH:/usr/sbin:/sbin"
+
+pkgs=(make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libjansson-dev
+      libcmocka-dev qemu-system-x86 busybox-static cpio kmod xz-utils zstd gzip)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing Debian packages: ${missing[*]}; run 'sudo apt-get install ${missing[*]}'" >&2
+	exit 1
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null
+apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
