@@ -61,6 +61,15 @@ $(BUILD)/vfio-client: tests/vfio-client/vfio-client.c | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
 
+# Benchmark baseline: an empty fentry on the same function.
+$(BUILD)/fentry_floor.bpf.o: bench/fentry_floor.bpf.c $(BUILD)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/fentry-floor: bench/fentry-floor.c | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -lbpf -lelf -lz -o $@
+
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) tests/unit/ref_model.h include/cf_mask.h | $(BUILD)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(LIB_OBJS) -lcmocka -ljansson -o $@
@@ -87,7 +96,7 @@ demo: deps
 	$(Q)tests/vm/demo.sh
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/fentry-floor $(BUILD)/fentry_floor.bpf.o
 	$(Q)bench/run.sh
 
 clean:

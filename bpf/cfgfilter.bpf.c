@@ -16,7 +16,7 @@ char LICENSE[] SEC("license") = "GPL"; /* bpf_probe_write_user is GPL-only */
  * `bpftool prog show` prints the bpf_metadata_* values. */
 const volatile struct cf_policy cf_policy = {};
 const volatile char bpf_metadata_cfgfilter_version[] = CF_VERSION;
-const volatile __u64 bpf_metadata_policy_hash = 0;
+const volatile char bpf_metadata_policy_hash[17] = ""; /* hex, as in `cfgfilter status` */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -38,6 +38,9 @@ struct cf_group {
 	__u32 rules;
 };
 
+/* Per-CPU counters need no atomics: the trampoline never runs this program
+ * twice at once on one CPU (a nested run is skipped and counted by the
+ * kernel as a recursion miss). */
 static __always_inline struct cf_stats *stats(void)
 {
 	__u32 zero = 0;
@@ -84,13 +87,17 @@ static __noinline int cf_filter_register(struct vfio_pci_core_device *vdev, char
 		return 0;
 	applied = cf_merge(req, cur, prot);
 	err = bpf_probe_write_user(buf + buf_pos, &applied, len_1_4(len));
-	if (st)
-		__sync_fetch_and_add(err ? &st->rewrite_failed : &st->filtered, 1);
+	if (st) {
+		if (err)
+			st->rewrite_failed++;
+		else
+			st->filtered++;
+	}
 
 	e = bpf_ringbuf_reserve(&cfgf_events, sizeof(*e), 0);
 	if (!e) {
 		if (st)
-			__sync_fetch_and_add(&st->events_lost, 1);
+			st->events_lost++;
 		return 0;
 	}
 	e->ts_boot_ns = bpf_ktime_get_boot_ns();
@@ -135,7 +142,7 @@ int BPF_PROG(cfgfilter_write, struct vfio_pci_core_device *vdev, char *buf, size
 		return 0;
 	st = stats();
 	if (st)
-		__sync_fetch_and_add(&st->writes, 1);
+		st->writes++;
 	if (bpf_probe_read_kernel(&off, sizeof(off), ppos))
 		return 0;
 	pos = (__u64)off & CF_VFIO_OFFSET_MASK;

@@ -138,7 +138,9 @@ int cmd_load(int argc, char **argv)
 		goto out;
 	}
 	memcpy((void *)&skel->rodata->cf_policy, &policy, sizeof(policy));
-	skel->rodata->bpf_metadata_policy_hash = policy.hash;
+	snprintf((char *)skel->rodata->bpf_metadata_policy_hash,
+		 sizeof(skel->rodata->bpf_metadata_policy_hash), "%016llx",
+		 (unsigned long long)policy.hash);
 
 	if (cfgfilter_bpf__load(skel)) {
 		cf_err("cannot load the BPF program: %s; rerun with -v for libbpf and verifier detail",

@@ -54,7 +54,10 @@ copy_bin() { # copy a program and its shared libraries
 }
 copy_bin "$build/cfgfilter" cfgfilter/cfgfilter
 copy_bin "$build/vfio-client" cfgfilter/vfio-client
-[ -x "$build/bench-writes" ] && copy_bin "$build/bench-writes" cfgfilter/bench-writes
+if [ -x "$build/fentry-floor" ]; then
+	copy_bin "$build/fentry-floor" cfgfilter/fentry-floor
+	cp "$build/fentry_floor.bpf.o" "$root/cfgfilter/"
+fi
 copy_bin "$(command -v bpftool)" bin/bpftool.real
 # Debian's bpftool is a wrapper script on some releases; call the binary.
 ln -sf bpftool.real "$root/bin/bpftool"

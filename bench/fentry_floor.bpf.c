@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Benchmark baseline: an fentry program on the same function that does
+ * nothing, so the trampoline's own cost can be told apart from cfgfilter's. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+char LICENSE[] SEC("license") = "GPL";
+
+SEC("fentry/vfio_pci_config_rw")
+int BPF_PROG(cfgfilter_floor)
+{
+	return 0;
+}
