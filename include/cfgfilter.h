@@ -13,7 +13,7 @@
 #define CF_VERSION "0.1.0"
 
 #define CF_MAX_RULES 32
-#define CF_NAME_LEN 32
+#define CF_NAME_LEN 48 /* the longest field name is 39 */
 #define CF_DEV_LEN 16
 #define CF_COMM_LEN 16
 

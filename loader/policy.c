@@ -229,49 +229,34 @@ int cf_policy_parse(const char *text, size_t len, const char *fname, struct cf_p
 	return 0;
 }
 
+#define CF_POLICY_MAX_BYTES (1 << 20)
+
 int cf_policy_load_file(const char *path, struct cf_policy *out, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
-	char *text = NULL;
-	size_t len = 0, cap = 0;
+	char *text;
+	size_t len;
 	int ret;
 
 	if (!f) {
 		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
 		return -1;
 	}
-	for (;;) {
-		if (len == cap) {
-			char *t;
-			cap = cap ? cap * 2 : 4096;
-			if (cap > (1 << 20)) {
-				snprintf(err, errlen, "%s: cannot read: larger than 1 MiB", path);
-				fclose(f);
-				free(text);
-				return -1;
-			}
-			t = realloc(text, cap);
-			if (!t) {
-				snprintf(err, errlen, "%s: cannot read: out of memory", path);
-				fclose(f);
-				free(text);
-				return -1;
-			}
-			text = t;
-		}
-		size_t n = fread(text + len, 1, cap - len, f);
-		len += n;
-		if (n == 0)
-			break;
-	}
-	if (ferror(f)) {
-		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+	/* One byte more than allowed tells "exactly the limit" from "larger". */
+	text = malloc(CF_POLICY_MAX_BYTES + 1);
+	if (!text) {
+		snprintf(err, errlen, "%s: cannot read: out of memory", path);
 		fclose(f);
-		free(text);
 		return -1;
 	}
+	len = fread(text, 1, CF_POLICY_MAX_BYTES + 1, f);
+	if (ferror(f))
+		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+	else if (len > CF_POLICY_MAX_BYTES)
+		snprintf(err, errlen, "%s: cannot read: larger than 1 MiB", path);
+	ret = ferror(f) || len > CF_POLICY_MAX_BYTES ? -1
+			: cf_policy_parse(text, len, path, out, err, errlen);
 	fclose(f);
-	ret = cf_policy_parse(text, len, path, out, err, errlen);
 	free(text);
 	return ret;
 }
