@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,13 +120,16 @@ static int read_policy(struct cf_live *live)
 
 	if (fd < 0)
 		return -1;
+	/* The section can be shorter than the skeleton's padded struct. */
 	if (bpf_obj_get_info_by_fd(fd, &info, &len) ||
-	    info.value_size < sizeof(struct cfgfilter_bpf__rodata)) {
+	    info.value_size < offsetof(struct cfgfilter_bpf__rodata, cf_policy) +
+				  sizeof(struct cf_policy)) {
 		cf_err("pin %s/%s is not cfgfilter's policy map; run 'cfgfilter unload' and load again",
 		       CF_PIN_DIR, CF_PIN_POLICY);
 		goto out;
 	}
-	val = calloc(1, info.value_size);
+	val = calloc(1, info.value_size > sizeof(struct cfgfilter_bpf__rodata)
+				? info.value_size : sizeof(struct cfgfilter_bpf__rodata));
 	if (!val || bpf_map_lookup_elem(fd, &zero, val)) {
 		cf_err("cannot read the policy map: %s", strerror(errno));
 		goto out;
