@@ -25,32 +25,59 @@
 
 /* What a rule's offset is relative to. */
 enum cf_anchor {
-	CF_ANCHOR_HDR = 0, /* config space offset 0 */
-	CF_ANCHOR_CAP = 1, /* start of the standard capability with id cap_id */
+	CF_ANCHOR_HDR = 0,  /* config space offset 0 */
+	CF_ANCHOR_CAP = 1,  /* start of the standard capability with id cap_id */
+	CF_ANCHOR_ECAP = 2, /* start of the extended capability with id cap_id */
 };
 
+/* Numbered by precedence: where rules of different actions cover the same
+ * bit of a device, the higher number wins. */
 enum cf_action {
-	CF_ACT_MASK = 1, /* protected bits keep the value vfio holds */
+	CF_ACT_AUDIT = 1,      /* the write proceeds and is reported */
+	CF_ACT_MASK = 2,       /* protected bits keep the value vfio holds */
+	CF_ACT_VIRTUALIZE = 3, /* hardware keeps its value; the writer reads back its own */
+	CF_ACT_DENY = 4,       /* the whole write fails with EPERM */
 };
+#define CF_ACT_MAX CF_ACT_DENY
+
+/* Which devices a rule applies to. */
+enum cf_selector {
+	CF_SEL_ALL = 0,
+	CF_SEL_BDF = 1,   /* sel_bdf, "DDDD:BB:DD.F" as the kernel names the device */
+	CF_SEL_ID = 2,    /* (vendor << 16 | device) & sel_mask == sel_value */
+	CF_SEL_CLASS = 3, /* pci_dev->class (24 bits) & sel_mask == sel_value */
+};
+
+#define CF_PCI_EXT_CAP_START 0x100
 
 /* One policy rule: bits of one register. The loader sorts rules so that
  * rules on the same register are adjacent; the data plane reports them as
  * one event per write and register. */
 struct cf_rule {
-	__u32 mask;   /* protected bits, register-relative, little-endian value */
-	__u16 cap_id; /* with CF_ANCHOR_CAP */
-	__u16 offset; /* register offset from the anchor */
-	__u8 anchor;  /* enum cf_anchor */
-	__u8 width;   /* register width in bytes: 1, 2 or 4 */
-	__u8 action;  /* enum cf_action */
-	__u8 pad;
+	__u32 mask;      /* protected bits, register-relative, little-endian value */
+	__u16 cap_id;    /* with CF_ANCHOR_CAP / CF_ANCHOR_ECAP */
+	__u16 offset;    /* register offset from the anchor */
+	__u8 anchor;     /* enum cf_anchor */
+	__u8 width;      /* register width in bytes: 1, 2 or 4 */
+	__u8 action;     /* enum cf_action */
+	__u8 selector;   /* enum cf_selector */
+	__u32 sel_value;
+	__u32 sel_mask;
+	char sel_bdf[CF_DEV_LEN];
 	char name[CF_NAME_LEN];
+};
+
+enum cf_policy_flags {
+	CF_POL_DENY = 1,       /* has deny rules: the vfs_write hooks are needed */
+	CF_POL_VIRTUALIZE = 2, /* has virtualize rules: the read path is needed */
+	CF_POL_ECAP = 4,       /* has extended-capability rules */
+	CF_POL_CAP = 8,        /* has rules on standard capabilities other than PCIe */
 };
 
 struct cf_policy {
 	__u32 nrules;
-	__u32 pad;
-	__u64 hash; /* FNV-1a 64 of the compiled rules: which policy is live */
+	__u32 flags; /* enum cf_policy_flags */
+	__u64 hash;  /* FNV-1a 64 of the compiled rules: which policy is live */
 	struct cf_rule rules[CF_MAX_RULES];
 };
 
@@ -64,6 +91,9 @@ struct cf_stats {
 
 enum cf_event_flags {
 	CF_EV_REWRITE_FAILED = 1, /* the protected bits reached vfio unchanged */
+	CF_EV_DENY_FALLBACK = 2,  /* deny bits reached vfio by a path the deny hook
+				   * does not see; they were masked instead */
+	CF_EV_READ = 4,           /* a read whose virtualized bits were replaced */
 };
 
 /* One filtered write to one register. Values cover the bytes the write

@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Policy language (one rule a line):
+/* Policy language (one rule a line; README "Policy files" is the reference):
  *
  *   # comment
- *   ACTION TARGET        e.g.  mask pcie.devctl.mps
+ *   ACTION TARGET [on SELECTOR]
  *
- * ACTION is `mask`. TARGET is REGISTER.FIELD or a whole REGISTER, by the
- * names in regnames.c. Rules are stored sorted by register so the data
- * plane can report all rules of one register in one event. */
+ * ACTION: mask | virtualize | deny | audit
+ * TARGET: REGISTER[.FIELD] by the names in regnames.c, or raw
+ *         hdr+OFF/W:MASK | cap(ID)+OFF/W:MASK | ecap(ID)+OFF/W:MASK
+ * SELECTOR: all | DDDD:BB:DD.F | VVVV:DDDD | VVVV:* | class CC[SS[PP]]
+ *
+ * Rules are stored sorted by register so the data plane can report all
+ * rules of one register in one event. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -63,8 +67,14 @@ static const char *word_end(const char *p, const char *end)
 const char *cf_action_name(unsigned int action)
 {
 	switch (action) {
+	case CF_ACT_AUDIT:
+		return "audit";
 	case CF_ACT_MASK:
 		return "mask";
+	case CF_ACT_VIRTUALIZE:
+		return "virtualize";
+	case CF_ACT_DENY:
+		return "deny";
 	default:
 		return "?";
 	}
@@ -72,17 +82,80 @@ const char *cf_action_name(unsigned int action)
 
 static int parse_action(struct cursor *c, const char *w, size_t n, __u8 *action)
 {
-	static const char *const later[] = { "virtualize", "deny", "audit" };
+	for (unsigned int a = 1; a <= CF_ACT_MAX; a++)
+		if (strlen(cf_action_name(a)) == n && !memcmp(w, cf_action_name(a), n)) {
+			*action = a;
+			return 0;
+		}
+	return fail(c, w, "unknown action '%.*s' (expected: mask, virtualize, deny or audit)",
+		    (int)n, w);
+}
 
-	if (n == 4 && !memcmp(w, "mask", 4)) {
-		*action = CF_ACT_MASK;
-		return 0;
+/* A number in C syntax (0x.., decimal), the whole of [p, end). */
+static int parse_num(const char *p, const char *end, unsigned long max, unsigned long *out)
+{
+	char buf[24], *e;
+
+	if (end <= p || (size_t)(end - p) >= sizeof(buf) || *p == '-' || *p == '+')
+		return -1;
+	memcpy(buf, p, end - p);
+	buf[end - p] = 0;
+	errno = 0;
+	*out = strtoul(buf, &e, 0);
+	return *e || errno || *out > max ? -1 : 0;
+}
+
+/* Raw targets: hdr+OFF/W:MASK, cap(ID)+OFF/W:MASK, ecap(ID)+OFF/W:MASK */
+static int parse_raw(struct cursor *c, const char *w, size_t n, struct cf_rule *r)
+{
+	const char *p = w, *end = w + n, *q;
+	unsigned long id = 0, off, width, mask, max_off;
+
+	if (n > 4 && !memcmp(w, "hdr+", 4)) {
+		r->anchor = CF_ANCHOR_HDR;
+		p += 3;
+		max_off = 4096;
+	} else {
+		int ecap = n > 5 && !memcmp(w, "ecap(", 5);
+		if (!ecap && !(n > 4 && !memcmp(w, "cap(", 4)))
+			return 1; /* not raw: a name */
+		p += ecap ? 5 : 4;
+		q = memchr(p, ')', end - p);
+		if (!q || parse_num(p, q, ecap ? 0xffff : 0xff, &id))
+			return fail(c, p, "expected a capability id (%s) and ')'",
+				    ecap ? "0x0001..0xffff" : "0x01..0xff");
+		if (!id)
+			return fail(c, p, "capability id 0 does not exist");
+		r->anchor = ecap ? CF_ANCHOR_ECAP : CF_ANCHOR_CAP;
+		p = q + 1;
+		max_off = ecap ? 4096 - CF_PCI_EXT_CAP_START : 256 - 0x40;
 	}
-	for (size_t i = 0; i < sizeof(later) / sizeof(later[0]); i++)
-		if (strlen(later[i]) == n && !memcmp(w, later[i], n))
-			return fail(c, w, "action '%.*s' is not supported by this version (expected: mask)",
-				    (int)n, w);
-	return fail(c, w, "unknown action '%.*s' (expected: mask)", (int)n, w);
+	if (p >= end || *p != '+')
+		return fail(c, p, "expected '+OFFSET/WIDTH:MASK' after the anchor");
+	p++;
+	q = memchr(p, '/', end - p);
+	if (!q || parse_num(p, q, max_off - 1, &off))
+		return fail(c, p, "expected an offset below 0x%lx and '/WIDTH:MASK'", max_off);
+	p = q + 1;
+	q = memchr(p, ':', end - p);
+	if (!q || parse_num(p, q, 4, &width) || (width != 1 && width != 2 && width != 4))
+		return fail(c, p, "expected a width of 1, 2 or 4 bytes and ':MASK'");
+	if (off % width)
+		return fail(c, w, "offset 0x%lx is not aligned to its width %lu", off, width);
+	if (off + width > max_off)
+		return fail(c, w, "register 0x%lx/%lu runs past the end of its region", off, width);
+	p = q + 1;
+	if (parse_num(p, end, 0xffffffffUL, &mask))
+		return fail(c, p, "expected a bit mask such as 0x00e0");
+	if (!mask)
+		return fail(c, p, "mask 0 protects nothing");
+	if (width < 4 && mask >> (8 * width))
+		return fail(c, p, "mask 0x%lx is wider than %lu bytes", mask, width);
+	r->cap_id = id;
+	r->offset = off;
+	r->width = width;
+	r->mask = mask;
+	return 0;
 }
 
 static int parse_target(struct cursor *c, const char *w, size_t n, struct cf_rule *r)
@@ -91,10 +164,16 @@ static int parse_target(struct cursor *c, const char *w, size_t n, struct cf_rul
 	const struct cf_field *f = NULL;
 	char hint[96];
 	size_t cut;
+	int raw;
 
 	if (n >= CF_NAME_LEN)
 		return fail(c, w, "name '%.*s' is too long (at most %d characters)", (int)n, w,
 			    CF_NAME_LEN - 1);
+	memset(r->name, 0, sizeof(r->name));
+	memcpy(r->name, w, n);
+	raw = parse_raw(c, w, n, r);
+	if (raw <= 0)
+		return raw;
 	/* The register is the longest known prefix; what follows is a field. */
 	reg = cf_register_find(w, n);
 	cut = n;
@@ -108,8 +187,8 @@ static int parse_target(struct cursor *c, const char *w, size_t n, struct cf_rul
 	if (!reg) {
 		if (cf_name_suggest(w, n, hint, sizeof(hint)))
 			return fail(c, w, "unknown register '%.*s'; did you mean '%s'?", (int)n, w, hint);
-		return fail(c, w, "unknown register '%.*s' (expected a name like pcie.devctl.mps)",
-			    (int)n, w);
+		return fail(c, w, "unknown register '%.*s' (expected a name like pcie.devctl.mps "
+			    "or a raw target like cap(0x10)+0x08/2:0x00e0)", (int)n, w);
 	}
 	if (cut < n) {
 		f = cf_field_find(reg, w + cut + 1, n - cut - 1);
@@ -126,9 +205,84 @@ static int parse_target(struct cursor *c, const char *w, size_t n, struct cf_rul
 	r->offset = reg->offset;
 	r->width = reg->width;
 	r->mask = f ? f->mask : (reg->width == 4 ? 0xffffffffu : (1u << (8 * reg->width)) - 1);
-	memset(r->name, 0, sizeof(r->name));
-	memcpy(r->name, w, n);
 	return 0;
+}
+
+static int is_hex(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)p[i]))
+			return 0;
+	return n > 0;
+}
+
+/* SELECTOR: all | DDDD:BB:DD.F | VVVV:DDDD | VVVV:* | class CC[SS[PP]] */
+static int parse_selector(struct cursor *c, const char *w, const char *eol, struct cf_rule *r,
+			  const char **next)
+{
+	const char *we = word_end(w, eol), *colon, *dot;
+	size_t n = we - w;
+	unsigned long v, d, b, s, f;
+
+	*next = we;
+	if (n == 3 && !memcmp(w, "all", 3)) {
+		r->selector = CF_SEL_ALL;
+		return 0;
+	}
+	if (n == 5 && !memcmp(w, "class", 5)) {
+		const char *cw = skip_space(we, eol), *ce = word_end(cw, eol);
+		size_t cn = ce - cw;
+		if (cn > 2 && cw[0] == '0' && (cw[1] == 'x' || cw[1] == 'X'))
+			cw += 2, cn -= 2;
+		if (!is_hex(cw, cn) || (cn != 2 && cn != 4 && cn != 6))
+			return fail(c, cw, "expected a class code of 2, 4 or 6 hex digits "
+				    "(base class, +subclass, +prog-if), e.g. class 0200");
+		v = strtoul(cw, NULL, 16);
+		r->selector = CF_SEL_CLASS;
+		r->sel_value = v << (8 * ((6 - cn) / 2));
+		r->sel_mask = 0xffffff & ~((1u << (8 * ((6 - cn) / 2))) - 1);
+		*next = ce;
+		return 0;
+	}
+	colon = memchr(w, ':', n);
+	dot = memchr(w, '.', n);
+	if (colon && dot) {
+		/* DDDD:BB:DD.F, as in /sys/bus/pci/devices */
+		const char *c2 = memchr(colon + 1, ':', we - colon - 1);
+		char num[16];
+		if (!c2 || c2 > dot || !is_hex(w, colon - w) || colon - w > 8 ||
+		    c2 - colon - 1 != 2 || !is_hex(colon + 1, 2) || dot - c2 - 1 != 2 ||
+		    !is_hex(c2 + 1, 2) || we - dot - 1 != 1 || !isdigit((unsigned char)dot[1]))
+			return fail(c, w, "expected a device address DDDD:BB:DD.F, e.g. 0000:01:00.0");
+		snprintf(num, sizeof(num), "0x%.*s", (int)(colon - w), w);
+		d = strtoul(num, NULL, 16);
+		b = strtoul(colon + 1, NULL, 16);
+		s = strtoul(c2 + 1, NULL, 16);
+		f = dot[1] - '0';
+		if (s > 0x1f || f > 7)
+			return fail(c, w, "device address %.*s is out of range (device 00-1f, function 0-7)",
+				    (int)n, w);
+		r->selector = CF_SEL_BDF;
+		snprintf(r->sel_bdf, sizeof(r->sel_bdf), "%04lx:%02lx:%02lx.%lu", d, b, s, f);
+		return 0;
+	}
+	if (colon && colon - w == 4 && is_hex(w, 4)) {
+		size_t dn = we - colon - 1;
+		r->selector = CF_SEL_ID;
+		v = strtoul(w, NULL, 16);
+		if (dn == 1 && colon[1] == '*') {
+			r->sel_value = v << 16;
+			r->sel_mask = 0xffff0000u;
+			return 0;
+		}
+		if (dn == 4 && is_hex(colon + 1, 4)) {
+			r->sel_value = v << 16 | strtoul(colon + 1, NULL, 16);
+			r->sel_mask = 0xffffffffu;
+			return 0;
+		}
+	}
+	return fail(c, w, "unknown device selector '%.*s' (expected: all, DDDD:BB:DD.F, "
+		    "VVVV:DDDD, VVVV:* or class CC[SS[PP]])", (int)n, w);
 }
 
 static int rule_cmp(const struct cf_rule *a, const struct cf_rule *b)
@@ -205,11 +359,27 @@ int cf_policy_parse(const char *text, size_t len, const char *fname, struct cf_p
 		if (parse_target(&c, w, we - w, &r))
 			return -1;
 		w = skip_space(we, eol);
-		if (w != eol && *w != '#')
-			return fail(&c, w, "expected end of line after '%s', found '%.*s'", r.name,
-				    (int)(word_end(w, eol) - w), w);
+		if (w != eol && *w != '#') {
+			we = word_end(w, eol);
+			if (we - w != 2 || memcmp(w, "on", 2))
+				return fail(&c, w, "expected 'on SELECTOR' or end of line after '%s', "
+					    "found '%.*s'", r.name, (int)(we - w), w);
+			w = skip_space(we, eol);
+			if (w == eol || *w == '#')
+				return fail(&c, w, "expected a device selector after 'on'");
+			if (parse_selector(&c, w, eol, &r, &we))
+				return -1;
+			w = skip_space(we, eol);
+			if (w != eol && *w != '#')
+				return fail(&c, w, "expected end of line after the selector, found '%.*s'",
+					    (int)(word_end(w, eol) - w), w);
+		}
 		for (__u32 i = 0; i < out->nrules; i++)
-			if (!strcmp(out->rules[i].name, r.name))
+			if (!strcmp(out->rules[i].name, r.name) && out->rules[i].action == r.action &&
+			    out->rules[i].selector == r.selector &&
+			    out->rules[i].sel_value == r.sel_value &&
+			    out->rules[i].sel_mask == r.sel_mask &&
+			    !strcmp(out->rules[i].sel_bdf, r.sel_bdf))
 				return fail(&c, c.line + (skip_space(c.line, eol) - c.line),
 					    "rule '%s' repeats line %zu", r.name, rule_line[i]);
 		if (out->nrules == CF_MAX_RULES)
@@ -225,6 +395,17 @@ int cf_policy_parse(const char *text, size_t len, const char *fname, struct cf_p
 		return -1;
 	}
 	sort_rules(out);
+	for (__u32 i = 0; i < out->nrules; i++) {
+		const struct cf_rule *r = &out->rules[i];
+		if (r->action == CF_ACT_DENY)
+			out->flags |= CF_POL_DENY;
+		if (r->action == CF_ACT_VIRTUALIZE)
+			out->flags |= CF_POL_VIRTUALIZE;
+		if (r->anchor == CF_ANCHOR_ECAP)
+			out->flags |= CF_POL_ECAP;
+		if (r->anchor == CF_ANCHOR_CAP && r->cap_id != CF_PCI_CAP_ID_EXP)
+			out->flags |= CF_POL_CAP;
+	}
 	out->hash = fnv1a64(out->rules, out->nrules * sizeof(out->rules[0]));
 	return 0;
 }
@@ -266,21 +447,45 @@ static const char *anchor_name(const struct cf_rule *r, char *buf, size_t n)
 	if (r->anchor == CF_ANCHOR_HDR)
 		snprintf(buf, n, "header");
 	else
-		snprintf(buf, n, "cap 0x%02x", r->cap_id);
+		snprintf(buf, n, "%s 0x%0*x", r->anchor == CF_ANCHOR_CAP ? "cap" : "ecap",
+			 r->anchor == CF_ANCHOR_CAP ? 2 : 4, r->cap_id);
 	return buf;
+}
+
+void cf_selector_text(const struct cf_rule *r, char *buf, size_t n)
+{
+	switch (r->selector) {
+	case CF_SEL_BDF:
+		snprintf(buf, n, "%s", r->sel_bdf);
+		break;
+	case CF_SEL_ID:
+		if (r->sel_mask == 0xffff0000u)
+			snprintf(buf, n, "%04x:*", r->sel_value >> 16);
+		else
+			snprintf(buf, n, "%04x:%04x", r->sel_value >> 16, r->sel_value & 0xffff);
+		break;
+	case CF_SEL_CLASS: {
+		int digits = r->sel_mask == 0xff0000 ? 2 : r->sel_mask == 0xffff00 ? 4 : 6;
+		snprintf(buf, n, "class %0*x", digits, r->sel_value >> (4 * (6 - digits)));
+		break;
+	}
+	default:
+		snprintf(buf, n, "all");
+	}
 }
 
 void cf_policy_describe(const struct cf_policy *p, char *buf, size_t buflen)
 {
 	size_t used = 0;
-	char a[32];
+	char a[32], sel[32];
 
 	buf[0] = 0;
 	for (__u32 i = 0; i < p->nrules && used < buflen; i++) {
 		const struct cf_rule *r = &p->rules[i];
+		cf_selector_text(r, sel, sizeof(sel));
 		used += snprintf(buf + used, buflen - used,
-				 "rule %-2u %-28s %-4s %s +0x%02x width %u mask 0x%0*x\n", i, r->name,
-				 cf_action_name(r->action), anchor_name(r, a, sizeof(a)), r->offset,
-				 r->width, r->width * 2, r->mask);
+				 "rule %-2u %-10s %-34s %-11s +0x%03x width %u mask 0x%0*x on %s\n", i,
+				 cf_action_name(r->action), r->name, anchor_name(r, a, sizeof(a)),
+				 r->offset, r->width, r->width * 2, r->mask, sel);
 	}
 }

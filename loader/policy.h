@@ -20,6 +20,9 @@ int cf_policy_load_file(const char *path, struct cf_policy *out, char *err, size
 
 const char *cf_action_name(unsigned int action);
 
+/* "all", "0000:01:00.0", "8086:10d3", "8086:*", "class 0200". */
+void cf_selector_text(const struct cf_rule *r, char *buf, size_t n);
+
 /* One line per rule: what it compiles to (register, offset, mask, action). */
 void cf_policy_describe(const struct cf_policy *p, char *buf, size_t buflen);
 

@@ -66,11 +66,54 @@ static const struct cf_field pcie_devctl2[] = {
 	{ NULL, 0 },
 };
 
+/* AER Uncorrectable Error Mask and Severity share their bit layout. */
+static const struct cf_field aer_uncor[] = {
+	{ "data_link_protocol", 0x00000010 },
+	{ "surprise_down", 0x00000020 },
+	{ "poisoned_tlp", 0x00001000 },
+	{ "flow_control_protocol", 0x00002000 },
+	{ "completion_timeout", 0x00004000 },
+	{ "completer_abort", 0x00008000 },
+	{ "unexpected_completion", 0x00010000 },
+	{ "receiver_overflow", 0x00020000 },
+	{ "malformed_tlp", 0x00040000 },
+	{ "ecrc", 0x00080000 },
+	{ "unsupported_request", 0x00100000 },
+	{ "acs_violation", 0x00200000 },
+	{ "internal", 0x00400000 },
+	{ NULL, 0 },
+};
+
+static const struct cf_field aer_cor[] = {
+	{ "receiver_error", 0x00000001 },
+	{ "bad_tlp", 0x00000040 },
+	{ "bad_dllp", 0x00000080 },
+	{ "replay_rollover", 0x00000100 },
+	{ "replay_timeout", 0x00001000 },
+	{ "advisory_nonfatal", 0x00002000 },
+	{ "internal", 0x00004000 },
+	{ "header_log_overflow", 0x00008000 },
+	{ NULL, 0 },
+};
+
+static const struct cf_field aer_cap_control[] = {
+	{ "ecrc_gen_enable", 0x00000040 },
+	{ "ecrc_check_enable", 0x00000100 },
+	{ "multiple_header_enable", 0x00000400 },
+	{ NULL, 0 },
+};
+
+#define CF_PCI_EXT_CAP_ID_ERR 0x0001
+
 const struct cf_register cf_registers[] = {
 	{ "hdr.command", CF_ANCHOR_HDR, 0, 0x04, 2, hdr_command },
 	{ "pcie.devctl", CF_ANCHOR_CAP, CF_PCI_CAP_ID_EXP, 0x08, 2, pcie_devctl },
 	{ "pcie.lnkctl", CF_ANCHOR_CAP, CF_PCI_CAP_ID_EXP, 0x10, 2, pcie_lnkctl },
 	{ "pcie.devctl2", CF_ANCHOR_CAP, CF_PCI_CAP_ID_EXP, 0x28, 2, pcie_devctl2 },
+	{ "aer.uncor_mask", CF_ANCHOR_ECAP, CF_PCI_EXT_CAP_ID_ERR, 0x08, 4, aer_uncor },
+	{ "aer.uncor_severity", CF_ANCHOR_ECAP, CF_PCI_EXT_CAP_ID_ERR, 0x0c, 4, aer_uncor },
+	{ "aer.cor_mask", CF_ANCHOR_ECAP, CF_PCI_EXT_CAP_ID_ERR, 0x14, 4, aer_cor },
+	{ "aer.cap_control", CF_ANCHOR_ECAP, CF_PCI_EXT_CAP_ID_ERR, 0x18, 4, aer_cap_control },
 	{ NULL, 0, 0, 0, 0, NULL },
 };
 
