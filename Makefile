@@ -84,7 +84,7 @@ unit-test: deps
 	$(Q)tests/run --unit-only
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_TESTS)
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_TESTS) $(FUZZ_BIN)
 	$(Q)tests/run
 
 vm-test: deps
@@ -102,3 +102,17 @@ bench: deps
 clean:
 	$(call msg,CLEAN,$(BUILD))
 	$(Q)rm -rf $(BUILD)
+
+# --- fuzz ---
+# libFuzzer target for the policy parser (tests/fuzz/). clang with ASan and
+# UBSan, built from the parser's own sources rather than the gcc objects;
+# tests/run runs it on a copy of tests/fuzz/corpus for a bounded time.
+FUZZ_BIN    := $(BUILD)/fuzz_policy
+FUZZ_SRCS   := tests/fuzz/fuzz_policy.c loader/policy.c loader/regnames.c
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+               -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Iinclude -Iloader
+
+$(FUZZ_BIN): $(FUZZ_SRCS) loader/policy.h loader/regnames.h include/cfgfilter.h Makefile | $(BUILD)
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_SRCS) -o $@
+# --- end fuzz ---

@@ -1,7 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Data plane: on every config write through vfio-pci, rewrite protected
- * bits in the writer's buffer to the value vfio holds, before vfio copies
- * the buffer in, and report each filtered write. */
+/* Data plane. On every config access through vfio-pci:
+ *  - write (fentry vfio_pci_config_rw): mask/virtualize bits are rewritten in
+ *    the writer's buffer to the value vfio holds, before vfio copies it in;
+ *    virtualized values go to a shadow; audit bits are reported;
+ *  - read (fexit vfio_pci_config_rw): virtualized bits are replaced by the
+ *    shadow, so the writer reads back what it wrote;
+ *  - deny (fentry vfs_write + fmod_ret security_file_permission, attached
+ *    only while the policy has deny rules): the write fails with EPERM.
+ * The policy is looked up once per access through an array-of-maps, so
+ * `cfgfilter policy apply` swaps it atomically. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -12,11 +19,34 @@
 
 char LICENSE[] SEC("license") = "GPL"; /* bpf_probe_write_user is GPL-only */
 
-/* Frozen at load: the verifier sees the policy as constants, and
- * `bpftool prog show` prints the bpf_metadata_* values. */
-const volatile struct cf_policy cf_policy = {};
+#define EPERM 1
+#define MAY_WRITE 0x2
+#define CF_VFIO_CONFIG_REGION 7 /* VFIO_PCI_CONFIG_REGION_INDEX */
+
 const volatile char bpf_metadata_cfgfilter_version[] = CF_VERSION;
-const volatile char bpf_metadata_policy_hash[17] = ""; /* hex, as in `cfgfilter status` */
+/* Writable, unlike .rodata: `policy apply` updates it; bpftool shows any
+ * map whose name contains ".rodata". */
+volatile char bpf_metadata_policy_hash[17] SEC(".data.rodata") = "";
+
+/* Set by the loader from /proc/kallsyms: what a vfio-pci device fd is. */
+const volatile __u64 cf_vfio_device_fops = 0;
+const volatile __u64 cf_pci_bus_type = 0;
+
+struct cf_policy_map {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cf_policy);
+} cfgf_policy_0 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct cf_policy_map);
+} cfgf_policy SEC(".maps") = {
+	.values = { [0] = &cfgf_policy_0 },
+};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -30,22 +60,88 @@ struct {
 	__type(value, struct cf_stats);
 } cfgf_stats SEC(".maps");
 
-/* Rules that share a register and overlap the current write. */
-struct cf_group {
+/* virtualize: what the writer wrote, per open device and register. vconfig
+ * is reallocated on every open, as vfio's own virtualization restarts. */
+struct cf_shadow_key {
+	__u64 vconfig;
 	__u32 reg;
-	__u32 width;
-	__u32 mask;
-	__u32 rules;
+	__u32 pad;
+};
+struct cf_shadow {
+	__u32 mask;  /* register bits held here */
+	__u32 value;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct cf_shadow_key);
+	__type(value, struct cf_shadow);
+} cfgf_shadow SEC(".maps");
+
+/* Capability offsets found by walking vfio's view of config space. */
+struct cf_cap_key {
+	__u64 vconfig;
+	__u16 id;
+	__u16 ext;
+	__u32 pad;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct cf_cap_key);
+	__type(value, __u32); /* offset, 0: the device lacks it */
+} cfgf_caps SEC(".maps");
+
+/* deny: the verdict vfs_write's hook leaves for security_file_permission. */
+struct cf_verdict {
+	__u64 file;
+	__u32 armed;
+	__u32 pad;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct cf_verdict);
+} cfgf_deny SEC(".maps");
+
+enum cf_mode { CF_MODE_WRITE = 0, CF_MODE_DENY = 1, CF_MODE_READ = 2 };
+
+/* One access, as scalars: global BPF functions are verified once, apart
+ * from their callers, and take no kernel pointers. */
+struct cf_access {
+	__u64 buf;
+	__u64 pos;
+	__u64 count;
+	__u64 vconfig;
+	__u64 name;
+	__u64 policy_hash;
+	__u32 cfg_size;
+	__u32 pcie;
+	__u32 id;    /* vendor << 16 | device */
+	__u32 class;
+	__u32 mode;  /* enum cf_mode */
+	__u32 denied;
+	__u32 g_reg, g_width, g_rules, g_active;
+	__u32 g_mask[8]; /* by enum cf_action */
+	char dev[CF_DEV_LEN];
+	__u32 dev_loaded;
+	__u32 pad;
 };
 
-/* Per-CPU counters need no atomics: the trampoline never runs this program
- * twice at once on one CPU (a nested run is skipped and counted by the
- * kernel as a recursion miss). */
 static __always_inline struct cf_stats *stats(void)
 {
 	__u32 zero = 0;
 
 	return bpf_map_lookup_elem(&cfgf_stats, &zero);
+}
+
+static __always_inline const struct cf_policy *live_policy(void)
+{
+	__u32 zero = 0;
+	void *inner = bpf_map_lookup_elem(&cfgf_policy, &zero);
+
+	return inner ? bpf_map_lookup_elem(inner, &zero) : NULL;
 }
 
 /* The window length as the verifier must see it, 1..4. Clang knows the
@@ -60,69 +156,305 @@ static __always_inline __u32 len_1_4(__u32 len)
 	return (n & 3) + 1;
 }
 
-static __noinline int cf_filter_register(struct vfio_pci_core_device *vdev, char *buf,
-					 __u64 pos, __u64 count, struct cf_group *g)
+static __always_inline __u32 rd_kernel(__u64 addr, __u32 len)
 {
-	struct pci_dev *pdev = vdev->pdev;
-	struct cf_stats *st = stats();
-	struct cf_window w;
-	__u32 req = 0, cur = 0, prot, applied;
-	__u32 len, buf_pos;
-	struct cf_event *e;
-	const char *name;
-	long err;
+	__u32 v = 0;
 
-	cf_window(pos, count, g->reg, g->width, &w);
-	len = w.len;
-	buf_pos = w.buf_pos;
-	if (len == 0 || len > 4)
+	bpf_probe_read_kernel(&v, len_1_4(len), (void *)addr);
+	return v;
+}
+
+/* Walk vfio's view of the capability list (what the writer sees). */
+__noinline int cf_find_cap(__u64 vconfig, __u32 cfg_size, __u32 id, __u32 ext)
+{
+	__u32 pos, hdr;
+	int i;
+
+	if (ext) {
+		pos = CF_PCI_EXT_CAP_START;
+		for (i = 0; i < 96; i++) {
+			if (pos < CF_PCI_EXT_CAP_START || pos + 4 > cfg_size)
+				return 0;
+			hdr = rd_kernel(vconfig + pos, 4);
+			if (!hdr || hdr == 0xffffffff)
+				return 0;
+			if ((hdr & 0xffff) == id)
+				return pos;
+			pos = (hdr >> 20) & 0xffc;
+		}
 		return 0;
-	if (bpf_probe_read_user(&req, len_1_4(len), buf + buf_pos))
-		return 0;
-	/* vconfig is a plain u8 *: not a BTF object the verifier can bound */
-	if (bpf_probe_read_kernel(&cur, len_1_4(len), BPF_CORE_READ(vdev, vconfig) + w.first))
-		return 0;
-	prot = cf_window_mask(g->mask, &w);
-	if (!cf_changed(req, cur, prot))
-		return 0;
-	applied = cf_merge(req, cur, prot);
-	err = bpf_probe_write_user(buf + buf_pos, &applied, len_1_4(len));
-	if (st) {
-		if (err)
-			st->rewrite_failed++;
-		else
-			st->filtered++;
 	}
+	if (!(rd_kernel(vconfig + 0x06, 2) & 0x10)) /* Status: Capabilities List */
+		return 0;
+	pos = rd_kernel(vconfig + 0x34, 1) & 0xfc;
+	for (i = 0; i < 48; i++) {
+		if (pos < 0x40 || pos + 2 > 256)
+			return 0;
+		hdr = rd_kernel(vconfig + pos, 2);
+		if ((hdr & 0xff) == id)
+			return pos;
+		pos = (hdr >> 8) & 0xfc;
+	}
+	return 0;
+}
 
-	e = bpf_ringbuf_reserve(&cfgf_events, sizeof(*e), 0);
+static __always_inline __u32 cap_base(struct cf_access *a, __u32 id, __u32 ext)
+{
+	struct cf_cap_key k = { .vconfig = a->vconfig, .id = id, .ext = ext };
+	__u32 *cached, off;
+
+	if (!ext && id == CF_PCI_CAP_ID_EXP)
+		return a->pcie;
+	cached = bpf_map_lookup_elem(&cfgf_caps, &k);
+	if (cached)
+		return *cached;
+	off = cf_find_cap(a->vconfig, a->cfg_size, id, ext);
+	bpf_map_update_elem(&cfgf_caps, &k, &off, BPF_ANY);
+	return off;
+}
+
+static __always_inline int selector_match(struct cf_access *a, const struct cf_rule *r)
+{
+	switch (r->selector) {
+	case CF_SEL_ALL:
+		return 1;
+	case CF_SEL_ID:
+		return (a->id & r->sel_mask) == r->sel_value;
+	case CF_SEL_CLASS:
+		return (a->class & r->sel_mask) == r->sel_value;
+	case CF_SEL_BDF:
+		if (!a->dev_loaded) {
+			if (bpf_probe_read_kernel_str(a->dev, sizeof(a->dev), (void *)a->name) < 0)
+				return 0;
+			a->dev_loaded = 1;
+		}
+		for (int i = 0; i < CF_DEV_LEN; i++) {
+			if (a->dev[i] != r->sel_bdf[i])
+				return 0;
+			if (!a->dev[i])
+				break;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+static __always_inline void emit(struct cf_access *a, const struct cf_window *w, __u32 req,
+				 __u32 applied, __u32 bits, __u32 action, __u32 flags)
+{
+	struct cf_stats *st = stats();
+	struct cf_event *e = bpf_ringbuf_reserve(&cfgf_events, sizeof(*e), 0);
+
 	if (!e) {
 		if (st)
 			st->events_lost++;
-		return 0;
+		return;
 	}
 	e->ts_boot_ns = bpf_ktime_get_boot_ns();
-	e->policy_hash = cf_policy.hash;
+	e->policy_hash = a->policy_hash;
 	e->pid = bpf_get_current_pid_tgid() >> 32;
 	e->tid = (__u32)bpf_get_current_pid_tgid();
-	e->rules = g->rules;
+	e->rules = a->g_rules;
 	e->requested = req;
-	e->applied = err ? req : applied;
-	e->bits = cf_changed(req, cur, prot);
-	e->write_offset = pos;
-	e->write_len = count;
-	e->offset = w.first;
-	e->reg_offset = g->reg;
-	e->vendor = pdev->vendor;
-	e->device = pdev->device;
-	e->width = len;
-	e->reg_width = g->width;
-	e->action = CF_ACT_MASK;
-	e->flags = err ? CF_EV_REWRITE_FAILED : 0;
+	e->applied = applied;
+	e->bits = bits;
+	e->write_offset = a->pos;
+	e->write_len = a->count;
+	e->offset = w->first;
+	e->reg_offset = a->g_reg;
+	e->vendor = a->id >> 16;
+	e->device = a->id & 0xffff;
+	e->width = w->len;
+	e->reg_width = a->g_width;
+	e->action = action;
+	e->flags = flags;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	name = BPF_CORE_READ(pdev, dev.kobj.name);
-	if (bpf_probe_read_kernel_str(e->dev, sizeof(e->dev), name) < 0)
+	if (bpf_probe_read_kernel_str(e->dev, sizeof(e->dev), (void *)a->name) < 0)
 		e->dev[0] = 0;
 	bpf_ringbuf_submit(e, 0);
+}
+
+/* The strongest action among `bits`, by the precedence in enum cf_action. */
+static __always_inline __u32 top_action(__u32 bits, __u32 deny, __u32 virt, __u32 mask)
+{
+	if (bits & deny)
+		return CF_ACT_DENY;
+	if (bits & virt)
+		return CF_ACT_VIRTUALIZE;
+	if (bits & mask)
+		return CF_ACT_MASK;
+	return CF_ACT_AUDIT;
+}
+
+/* Apply the rules gathered for one register to the current access. */
+__noinline int cf_flush(struct cf_access *a)
+{
+	struct cf_stats *st = stats();
+	struct cf_window w;
+	__u32 deny, virt, mask, audit, len, req = 0, cur, changed, protect, applied;
+	long err = 0;
+
+	if (!a || !a->g_active)
+		return 0;
+	a->g_active = 0;
+	cf_window(a->pos, a->count, a->g_reg, a->g_width, &w);
+	len = w.len;
+	if (len == 0 || len > 4)
+		return 0;
+	/* Precedence: a bit belongs to its strongest action only. */
+	deny = a->g_mask[CF_ACT_DENY];
+	virt = a->g_mask[CF_ACT_VIRTUALIZE] & ~deny;
+	mask = a->g_mask[CF_ACT_MASK] & ~(deny | virt);
+	audit = a->g_mask[CF_ACT_AUDIT] & ~(deny | virt | mask);
+	deny = cf_window_mask(deny, &w);
+	virt = cf_window_mask(virt, &w);
+	mask = cf_window_mask(mask, &w);
+	audit = cf_window_mask(audit, &w);
+
+	if (bpf_probe_read_user(&req, len_1_4(len), (void *)(a->buf + w.buf_pos)))
+		return 0;
+
+	if (a->mode == CF_MODE_READ) {
+		/* req holds what vfio returned; put the writer's own bits back */
+		struct cf_shadow_key k = { .vconfig = a->vconfig, .reg = a->g_reg };
+		struct cf_shadow *sh = bpf_map_lookup_elem(&cfgf_shadow, &k);
+		__u32 swin, sval;
+
+		if (!sh)
+			return 0;
+		swin = cf_window_mask(sh->mask, &w) & virt;
+		sval = w.reg_pos < 4 ? sh->value >> (8 * w.reg_pos) : 0;
+		applied = cf_merge(req, sval, swin);
+		if (applied != req && !bpf_probe_write_user((void *)(a->buf + w.buf_pos), &applied,
+							    len_1_4(len)) && st)
+			st->virt_reads++;
+		return 0;
+	}
+
+	cur = rd_kernel(a->vconfig + w.first, len);
+	if (a->mode == CF_MODE_DENY) {
+		changed = cf_changed(req, cur, deny);
+		if (changed) {
+			a->denied = 1;
+			emit(a, &w, req, cur & cf_bytes_mask(len), changed, CF_ACT_DENY, 0);
+		}
+		return 0;
+	}
+
+	/* CF_MODE_WRITE. deny bits reaching vfio came by a path the deny hook
+	 * does not see (or it is not attached): mask them, and say so. */
+	if (virt) {
+		struct cf_shadow_key k = { .vconfig = a->vconfig, .reg = a->g_reg };
+		struct cf_shadow sh = {}, *old = bpf_map_lookup_elem(&cfgf_shadow, &k);
+		__u32 rmask = w.reg_pos < 4 ? virt << (8 * w.reg_pos) : 0;
+		__u32 rval = w.reg_pos < 4 ? req << (8 * w.reg_pos) : 0;
+
+		if (old)
+			sh = *old;
+		sh.mask |= rmask;
+		sh.value = (sh.value & ~rmask) | (rval & rmask);
+		bpf_map_update_elem(&cfgf_shadow, &k, &sh, BPF_ANY);
+	}
+	protect = deny | virt | mask;
+	changed = cf_changed(req, cur, protect | audit);
+	if (!changed)
+		return 0;
+	applied = req;
+	if (cf_changed(req, cur, protect)) {
+		applied = cf_merge(req, cur, protect);
+		err = bpf_probe_write_user((void *)(a->buf + w.buf_pos), &applied, len_1_4(len));
+		if (st) {
+			if (err)
+				st->rewrite_failed++;
+			else
+				st->filtered++;
+		}
+		if (err)
+			applied = req;
+	} else if (st) {
+		st->audited++;
+	}
+	if (st && (changed & deny))
+		st->deny_fallback++;
+	emit(a, &w, req, applied, changed, top_action(changed, deny, virt, mask),
+	     (err ? CF_EV_REWRITE_FAILED : 0) | ((changed & deny) ? CF_EV_DENY_FALLBACK : 0));
+	return 0;
+}
+
+/* Rule i against the current access: gather rules per register and flush
+ * when the register changes (rules arrive sorted by register). */
+__noinline int cf_rule_step(struct cf_access *a, const struct cf_policy *pol, __u32 i)
+{
+	const struct cf_rule *r;
+	__u32 base, reg, width, action;
+
+	if (!a || !pol || i >= CF_MAX_RULES)
+		return 0;
+	r = &pol->rules[i];
+	action = r->action;
+	if (a->mode == CF_MODE_DENY && action != CF_ACT_DENY)
+		return 0;
+	if (a->mode == CF_MODE_READ && action != CF_ACT_VIRTUALIZE)
+		return 0;
+	if (!selector_match(a, r))
+		return 0;
+	if (r->anchor == CF_ANCHOR_HDR) {
+		base = 0;
+	} else {
+		base = cap_base(a, r->cap_id, r->anchor == CF_ANCHOR_ECAP);
+		if (!base)
+			return 0; /* the device lacks this capability */
+	}
+	reg = base + r->offset;
+	width = r->width;
+	if (a->g_active && (a->g_reg != reg || a->g_width != width)) {
+		cf_flush(a);
+		a->g_rules = 0;
+		__builtin_memset(a->g_mask, 0, sizeof(a->g_mask));
+	}
+	if (a->pos >= reg + width || a->pos + a->count <= reg)
+		return 0;
+	a->g_active = 1;
+	a->g_reg = reg;
+	a->g_width = width;
+	a->g_rules |= 1u << i;
+	a->g_mask[action & 7] |= r->mask;
+	return 0;
+}
+
+static __always_inline int run_policy(struct cf_access *a, const struct cf_policy *pol)
+{
+	__u32 n = pol->nrules;
+
+	a->policy_hash = pol->hash;
+	for (__u32 i = 0; i < CF_MAX_RULES; i++) {
+		if (i >= n)
+			break;
+		cf_rule_step(a, pol, i);
+	}
+	cf_flush(a);
+	return 0;
+}
+
+static __always_inline int fill_access(struct cf_access *a, struct vfio_pci_core_device *vdev,
+				       __u64 buf, __u64 pos, __u64 count, __u32 mode)
+{
+	struct pci_dev *pdev = BPF_CORE_READ(vdev, pdev);
+
+	__builtin_memset(a, 0, sizeof(*a));
+	a->cfg_size = BPF_CORE_READ(pdev, cfg_size);
+	/* vfio fails such an access whole with -EFAULT: nothing to do */
+	if (pos >= a->cfg_size || count > a->cfg_size - pos)
+		return -1;
+	a->buf = buf;
+	a->pos = pos;
+	a->count = count;
+	a->mode = mode;
+	a->vconfig = (__u64)BPF_CORE_READ(vdev, vconfig);
+	a->name = (__u64)BPF_CORE_READ(pdev, dev.kobj.name);
+	a->pcie = BPF_CORE_READ(pdev, pcie_cap);
+	a->id = (__u32)BPF_CORE_READ(pdev, vendor) << 16 | BPF_CORE_READ(pdev, device);
+	a->class = BPF_CORE_READ(pdev, class);
 	return 0;
 }
 
@@ -130,56 +462,148 @@ SEC("fentry/vfio_pci_config_rw")
 int BPF_PROG(cfgfilter_write, struct vfio_pci_core_device *vdev, char *buf, size_t count,
 	     loff_t *ppos, bool iswrite)
 {
-	struct cf_group g = {};
+	const struct cf_policy *pol;
+	struct cf_access a;
 	struct cf_stats *st;
-	struct pci_dev *pdev;
-	__u32 cfg_size, pcie, nrules = cf_policy.nrules;
 	loff_t off;
-	__u64 pos;
-	int i;
 
 	if (!iswrite)
 		return 0;
 	st = stats();
 	if (st)
 		st->writes++;
+	pol = live_policy();
+	if (!pol || pol->nrules > CF_MAX_RULES) {
+		/* never taken; the read binds the metadata map to the program,
+		 * which is how bpftool finds bpf_metadata_policy_hash */
+		char c = bpf_metadata_policy_hash[0];
+		barrier_var(c);
+		return 0;
+	}
 	if (bpf_probe_read_kernel(&off, sizeof(off), ppos))
 		return 0;
-	pos = (__u64)off & CF_VFIO_OFFSET_MASK;
-	pdev = vdev->pdev;
-	cfg_size = pdev->cfg_size;
-	/* vfio fails such a write whole with -EFAULT: nothing to filter */
-	if (pos >= cfg_size || count > cfg_size - pos)
+	if (fill_access(&a, vdev, (__u64)buf, (__u64)off & CF_VFIO_OFFSET_MASK, count,
+			CF_MODE_WRITE))
 		return 0;
-	pcie = pdev->pcie_cap;
+	return run_policy(&a, pol);
+}
 
-	for (i = 0; i < CF_MAX_RULES; i++) {
-		__u32 base, reg, width;
+SEC("fexit/vfio_pci_config_rw")
+int BPF_PROG(cfgfilter_read, struct vfio_pci_core_device *vdev, char *buf, size_t count,
+	     loff_t *ppos, bool iswrite, ssize_t ret)
+{
+	const struct cf_policy *pol;
+	struct cf_access a;
+	loff_t off;
 
-		if (i >= nrules)
-			break;
-		if (cf_policy.rules[i].anchor == CF_ANCHOR_HDR)
-			base = 0;
-		else if (cf_policy.rules[i].anchor == CF_ANCHOR_CAP &&
-			 cf_policy.rules[i].cap_id == CF_PCI_CAP_ID_EXP && pcie)
-			base = pcie;
-		else
-			continue; /* the device lacks the capability */
-		reg = base + cf_policy.rules[i].offset;
-		width = cf_policy.rules[i].width;
-		if (g.rules && (g.reg != reg || g.width != width)) {
-			cf_filter_register(vdev, buf, pos, count, &g);
-			g.rules = 0;
-			g.mask = 0;
-		}
-		if (pos >= reg + width || pos + count <= reg)
-			continue;
-		g.reg = reg;
-		g.width = width;
-		g.mask |= cf_policy.rules[i].mask;
-		g.rules |= 1u << i;
-	}
-	if (g.rules)
-		cf_filter_register(vdev, buf, pos, count, &g);
+	if (iswrite || ret <= 0)
+		return 0;
+	pol = live_policy();
+	if (!pol || !(pol->flags & CF_POL_VIRTUALIZE))
+		return 0;
+	if (bpf_probe_read_kernel(&off, sizeof(off), ppos))
+		return 0;
+	/* vfio has advanced *ppos by what it read */
+	if (fill_access(&a, vdev, (__u64)buf, ((__u64)off & CF_VFIO_OFFSET_MASK) - ret, ret,
+			CF_MODE_READ))
+		return 0;
+	return run_policy(&a, pol);
+}
+
+struct cf_shadow_drop {
+	__u64 vconfig;
+};
+
+static long drop_shadow(struct bpf_map *map, struct cf_shadow_key *k, struct cf_shadow *v,
+			struct cf_shadow_drop *ctx)
+{
+	if (k->vconfig == ctx->vconfig)
+		bpf_map_delete_elem(map, k);
 	return 0;
+}
+
+/* vfio drops its virtual config space when the device is closed; so does
+ * virtualize, so a new open starts from hardware as vfio's own does. */
+SEC("fentry/vfio_pci_core_disable")
+int BPF_PROG(cfgfilter_close, struct vfio_pci_core_device *vdev)
+{
+	struct cf_shadow_drop drop = { .vconfig = (__u64)BPF_CORE_READ(vdev, vconfig) };
+
+	bpf_for_each_map_elem(&cfgf_shadow, drop_shadow, &drop, 0);
+	return 0;
+}
+
+/* The vfio_pci_core_device behind a file, if it is a vfio-pci device fd. */
+static __always_inline struct vfio_pci_core_device *vfio_pci_of(struct file *file)
+{
+	struct vfio_device *vd;
+	void *priv;
+
+	if (!cf_vfio_device_fops || (__u64)BPF_CORE_READ(file, f_op) != cf_vfio_device_fops)
+		return NULL;
+	priv = BPF_CORE_READ(file, private_data);
+	if (bpf_core_type_exists(struct vfio_device_file))
+		vd = BPF_CORE_READ((struct vfio_device_file *)priv, device);
+	else
+		vd = priv;
+	if (!vd || (__u64)BPF_CORE_READ(vd, dev, bus) != cf_pci_bus_type)
+		return NULL;
+	return (void *)vd - bpf_core_field_offset(struct vfio_pci_core_device, vdev);
+}
+
+/* deny, step 1: decide on what the write carries, before vfs_write asks
+ * security_file_permission. Attached only while the policy has deny rules. */
+SEC("fentry/vfs_write")
+int BPF_PROG(cfgfilter_deny_decide, struct file *file, const char *buf, size_t count,
+	     loff_t *pos)
+{
+	struct vfio_pci_core_device *vdev;
+	const struct cf_policy *pol;
+	struct cf_verdict *v;
+	struct cf_access a;
+	loff_t off;
+
+	vdev = vfio_pci_of(file);
+	if (!vdev)
+		return 0;
+	v = bpf_task_storage_get(&cfgf_deny, bpf_get_current_task_btf(), 0,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!v)
+		return 0;
+	v->armed = 0;
+	pol = live_policy();
+	if (!pol || !(pol->flags & CF_POL_DENY))
+		return 0;
+	if (bpf_probe_read_kernel(&off, sizeof(off), pos))
+		return 0;
+	if (((__u64)off >> 40) != CF_VFIO_CONFIG_REGION)
+		return 0;
+	if (fill_access(&a, (void *)vdev, (__u64)buf, (__u64)off & CF_VFIO_OFFSET_MASK, count,
+			CF_MODE_DENY))
+		return 0;
+	run_policy(&a, pol);
+	if (a.denied) {
+		v->file = (__u64)file;
+		v->armed = 1;
+	}
+	return 0;
+}
+
+/* deny, step 2: the one hook on the write path that may fail it. */
+SEC("fmod_ret/security_file_permission")
+int BPF_PROG(cfgfilter_deny_enforce, struct file *file, int mask, int ret)
+{
+	struct cf_verdict *v;
+	struct cf_stats *st;
+
+	if (ret || !(mask & MAY_WRITE))
+		return ret;
+	v = bpf_task_storage_get(&cfgf_deny, bpf_get_current_task_btf(), 0, 0);
+	if (!v || !v->armed || v->file != (__u64)file)
+		return 0;
+	v->armed = 0;
+	st = stats();
+	if (st)
+		st->denied++;
+	return -EPERM;
 }

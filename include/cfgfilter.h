@@ -87,6 +87,10 @@ struct cf_stats {
 	__u64 filtered;       /* writes whose protected bits were rewritten */
 	__u64 events_lost;    /* filtered writes with no event: ring buffer full */
 	__u64 rewrite_failed; /* rewrite of the caller's buffer failed: write NOT filtered */
+	__u64 audited;        /* writes reported by audit rules only */
+	__u64 denied;         /* writes failed with EPERM */
+	__u64 deny_fallback;  /* deny bits that reached vfio anyway, masked instead */
+	__u64 virt_reads;     /* reads whose virtualized bits were replaced */
 };
 
 enum cf_event_flags {

@@ -21,8 +21,8 @@ static void usage(FILE *f)
 		   CF_ATTACH_POINT, CF_PIN_DIR);
 }
 
-/* mask rewrites the writer's buffer with bpf_probe_write_user, which kernel
- * lockdown (integrity or confidentiality) forbids. */
+/* mask and virtualize rewrite the writer's buffer with bpf_probe_write_user,
+ * which kernel lockdown (integrity or confidentiality) forbids. */
 static int need_no_lockdown(void)
 {
 	char buf[128] = "";
@@ -40,43 +40,29 @@ static int need_no_lockdown(void)
 	return 0;
 }
 
-static void unpin_all(void)
-{
-	static const char *const names[] = { CF_PIN_LINK, CF_PIN_PROG, CF_PIN_EVENTS,
-					     CF_PIN_STATS, CF_PIN_POLICY };
-	char p[256];
+struct pin {
+	const char *name;
+	struct bpf_map *map;
+	struct bpf_program *prog;
+	struct bpf_link *link;
+};
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		cf_pin_path(p, sizeof(p), names[i]);
-		unlink(p);
+static int pin_all(const struct pin *pins, size_t n)
+{
+	char p[256];
+	int err = 0;
+
+	/* Links last: once the write link is pinned, the filter is loaded. */
+	for (size_t i = 0; i < n && !err; i++) {
+		cf_pin_path(p, sizeof(p), pins[i].name);
+		if (pins[i].map)
+			err = bpf_map__pin(pins[i].map, p);
+		else if (pins[i].prog)
+			err = bpf_program__pin(pins[i].prog, p);
+		else if (pins[i].link)
+			err = bpf_link__pin(pins[i].link, p);
 	}
-	rmdir(CF_PIN_DIR);
-}
-
-static int pin_all(struct cfgfilter_bpf *skel)
-{
-	char p[256];
-	int err;
-
-	cf_pin_path(p, sizeof(p), CF_PIN_EVENTS);
-	if ((err = bpf_map__pin(skel->maps.cfgf_events, p)))
-		goto fail;
-	cf_pin_path(p, sizeof(p), CF_PIN_STATS);
-	if ((err = bpf_map__pin(skel->maps.cfgf_stats, p)))
-		goto fail;
-	cf_pin_path(p, sizeof(p), CF_PIN_POLICY);
-	if ((err = bpf_map__pin(skel->maps.rodata, p)))
-		goto fail;
-	cf_pin_path(p, sizeof(p), CF_PIN_PROG);
-	if ((err = bpf_program__pin(skel->progs.cfgfilter_write, p)))
-		goto fail;
-	/* The link last: once it is pinned, the filter is loaded. */
-	cf_pin_path(p, sizeof(p), CF_PIN_LINK);
-	if ((err = bpf_link__pin(skel->links.cfgfilter_write, p)))
-		goto fail;
-	return 0;
-fail:
-	return cf_err("cannot pin %s: %s", p, strerror(-err));
+	return err ? cf_err("cannot pin %s: %s", p, strerror(-err)) : 0;
 }
 
 int cmd_load(int argc, char **argv)
@@ -88,9 +74,12 @@ int cmd_load(int argc, char **argv)
 	};
 	const char *policy_file = NULL;
 	struct cfgfilter_bpf *skel = NULL;
+	struct bpf_link *deny_decide = NULL, *deny_enforce = NULL;
+	unsigned long long fops, bus;
 	struct cf_policy policy;
-	char err[512];
-	int c, ret = 1;
+	char err[512], hash[17];
+	__u32 zero = 0;
+	int c, ret = 1, fd;
 
 	while ((c = getopt_long(argc, argv, "p:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -120,48 +109,99 @@ int cmd_load(int argc, char **argv)
 	}
 	if (cf_need_root() || cf_need_bpffs() || cf_need_btf() || need_no_lockdown())
 		return 1;
+	/* The deny hook recognises vfio-pci device files by these addresses. */
+	fops = cf_kallsyms("vfio_device_fops", "vfio");
+	bus = cf_kallsyms("pci_bus_type", NULL);
+	if ((policy.flags & CF_POL_DENY) && (!fops || !bus))
+		return cf_err("deny rules need vfio_device_fops and pci_bus_type from /proc/kallsyms, "
+			      "not found (is module vfio loaded? does kernel.kptr_restrict hide "
+			      "addresses from root?)");
 
 	if (mkdir(CF_PIN_DIR, 0700)) {
 		if (errno != EEXIST)
 			return cf_err("cannot create %s: %s", CF_PIN_DIR, strerror(errno));
 		if (cf_is_loaded())
-			return cf_err("already loaded (%s/%s exists); nothing changed. Run "
-				      "'cfgfilter unload' first to load another policy",
+			return cf_err("already loaded (%s/%s exists); nothing changed. Use "
+				      "'cfgfilter policy apply FILE' to change the policy",
 				      CF_PIN_DIR, CF_PIN_LINK);
 		return cf_err("%s exists but holds no filter (an interrupted load?); run "
 			      "'cfgfilter unload' to clear it", CF_PIN_DIR);
 	}
+	if (cf_lock_pins())
+		goto out;
 
 	skel = cfgfilter_bpf__open();
 	if (!skel) {
 		cf_err("cannot open the BPF object: %s", strerror(errno));
 		goto out;
 	}
-	memcpy((void *)&skel->rodata->cf_policy, &policy, sizeof(policy));
-	snprintf((char *)skel->rodata->bpf_metadata_policy_hash,
-		 sizeof(skel->rodata->bpf_metadata_policy_hash), "%016llx",
-		 (unsigned long long)policy.hash);
+	skel->rodata->cf_vfio_device_fops = fops;
+	skel->rodata->cf_pci_bus_type = bus;
+	/* Hooks on every process's file I/O: attached only for deny rules. */
+	bpf_program__set_autoattach(skel->progs.cfgfilter_deny_decide, false);
+	bpf_program__set_autoattach(skel->progs.cfgfilter_deny_enforce, false);
 
 	if (cfgfilter_bpf__load(skel)) {
-		cf_err("cannot load the BPF program: %s; rerun with -v for libbpf and verifier detail",
+		cf_err("cannot load the BPF programs: %s; rerun with -v for libbpf and verifier detail",
 		       strerror(errno));
 		goto out;
 	}
+	fd = bpf_map__fd(skel->maps.cfgf_policy_0);
+	if (bpf_map_update_elem(fd, &zero, &policy, BPF_ANY) || bpf_map_freeze(fd)) {
+		cf_err("cannot store the policy: %s", strerror(errno));
+		goto out;
+	}
+	snprintf(hash, sizeof(hash), "%016llx", (unsigned long long)policy.hash);
+	memcpy((void *)skel->data_rodata->bpf_metadata_policy_hash, hash, sizeof(hash));
+
 	if (cfgfilter_bpf__attach(skel)) {
 		cf_err("cannot attach to %s in module %s: %s; rerun with -v for detail",
 		       CF_ATTACH_POINT, CF_MODULE, strerror(errno));
 		goto out;
 	}
-	if (pin_all(skel))
-		goto out;
-	cf_info("loaded: %u rules (policy %016llx) on %s, pinned in %s", policy.nrules,
-		(unsigned long long)policy.hash, CF_ATTACH_POINT, CF_PIN_DIR);
+	if (policy.flags & CF_POL_DENY) {
+		deny_decide = bpf_program__attach(skel->progs.cfgfilter_deny_decide);
+		deny_enforce = deny_decide ? bpf_program__attach(skel->progs.cfgfilter_deny_enforce)
+					   : NULL;
+		if (!deny_enforce) {
+			cf_err("cannot attach the deny hooks (fentry/vfs_write, "
+			       "fmod_ret/security_file_permission): %s", strerror(errno));
+			goto out;
+		}
+	}
+	{
+		const struct pin pins[] = {
+			{ .name = CF_PIN_EVENTS, .map = skel->maps.cfgf_events },
+			{ .name = CF_PIN_STATS, .map = skel->maps.cfgf_stats },
+			{ .name = CF_PIN_POLICY, .map = skel->maps.cfgf_policy_0 },
+			{ .name = CF_PIN_POLICY_SLOT, .map = skel->maps.cfgf_policy },
+			{ .name = CF_PIN_META, .map = skel->maps.data_rodata },
+			{ .name = CF_PIN_SHADOW, .map = skel->maps.cfgf_shadow },
+			{ .name = CF_PIN_CAPS, .map = skel->maps.cfgf_caps },
+			{ .name = CF_PIN_PROG, .prog = skel->progs.cfgfilter_write },
+			{ .name = CF_PIN_PROG_READ, .prog = skel->progs.cfgfilter_read },
+			{ .name = CF_PIN_PROG_CLOSE, .prog = skel->progs.cfgfilter_close },
+			{ .name = CF_PIN_PROG_DENY_DECIDE, .prog = skel->progs.cfgfilter_deny_decide },
+			{ .name = CF_PIN_PROG_DENY_ENFORCE, .prog = skel->progs.cfgfilter_deny_enforce },
+			{ .name = CF_PIN_LINK_READ, .link = skel->links.cfgfilter_read },
+			{ .name = CF_PIN_LINK_CLOSE, .link = skel->links.cfgfilter_close },
+			{ .name = CF_PIN_LINK_DENY_DECIDE, .link = deny_decide },
+			{ .name = CF_PIN_LINK_DENY_ENFORCE, .link = deny_enforce },
+			{ .name = CF_PIN_LINK, .link = skel->links.cfgfilter_write },
+		};
+		if (pin_all(pins, sizeof(pins) / sizeof(pins[0])))
+			goto out;
+	}
+	cf_info("loaded: %u rules (policy %016llx) on %s%s, pinned in %s", policy.nrules,
+		(unsigned long long)policy.hash, CF_ATTACH_POINT,
+		policy.flags & CF_POL_DENY ? " and the deny hooks" : "", CF_PIN_DIR);
 	ret = 0;
 out:
 	if (ret)
-		unpin_all(); /* nothing half-loaded stays behind */
-	else
-		bpf_link__disconnect(skel->links.cfgfilter_write);
+		cf_remove_pins(); /* nothing half-loaded stays behind */
+	/* Pinned links stay attached when our fds close. */
+	bpf_link__destroy(deny_decide);
+	bpf_link__destroy(deny_enforce);
 	cfgfilter_bpf__destroy(skel);
 	return ret;
 }

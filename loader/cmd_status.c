@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "common.h"
 #include "policy.h"
+#include "policy_json.h"
 
 static int stats_enabled(void)
 {
@@ -21,49 +22,56 @@ static int stats_enabled(void)
 	return v;
 }
 
-static void hex(char *buf, size_t len, unsigned int v, unsigned int bytes)
+/* How each action present in the policy is enforced now. */
+static const char *method_of(unsigned int action, const struct cf_live *l)
 {
-	snprintf(buf, len, "0x%0*x", bytes * 2, v);
+	switch (action) {
+	case CF_ACT_MASK:
+		return "rewrite of the writer's buffer (fentry vfio_pci_config_rw, bpf_probe_write_user)";
+	case CF_ACT_VIRTUALIZE:
+		return "rewrite on write + shadow restored on read (fexit vfio_pci_config_rw)";
+	case CF_ACT_DENY:
+		return l->deny_attached ? "EPERM (fentry vfs_write + fmod_ret security_file_permission); "
+					  "other write paths: masked"
+					: "NOT ATTACHED: masked instead";
+	case CF_ACT_AUDIT:
+		return "report only";
+	}
+	return "?";
+}
+
+static json_t *methods_json(const struct cf_live *l)
+{
+	json_t *m = json_object();
+
+	for (unsigned int i = 0; i < l->policy.nrules && i < CF_MAX_RULES; i++) {
+		unsigned int a = l->policy.rules[i].action;
+		json_object_set_new(m, cf_action_name(a), json_string(method_of(a, l)));
+	}
+	return m;
 }
 
 static int print_json(const struct cf_live *l, int loaded)
 {
-	json_t *o = json_object(), *rules, *counters;
-	char h[24];
+	json_t *o = json_object(), *pol, *counters;
 
 	json_object_set_new(o, "loaded", json_boolean(loaded));
 	json_object_set_new(o, "pin_dir", json_string(CF_PIN_DIR));
 	if (loaded) {
 		json_object_set_new(o, "attach", json_string(CF_ATTACH_POINT));
 		json_object_set_new(o, "module", json_string(CF_MODULE));
-		json_object_set_new(o, "method", json_string("bpf_probe_write_user"));
 		json_object_set_new(o, "prog_id", json_integer(l->prog_id));
 		json_object_set_new(o, "prog_name", json_string(l->prog_name));
 		json_object_set_new(o, "link_id", json_integer(l->link_id));
 		json_object_set_new(o, "bpf_stats_enabled", json_boolean(stats_enabled()));
 		json_object_set_new(o, "run_cnt", json_integer((json_int_t)l->run_cnt));
 		json_object_set_new(o, "run_time_ns", json_integer((json_int_t)l->run_time_ns));
-		snprintf(h, sizeof(h), "%016llx", (unsigned long long)l->policy.hash);
-		json_object_set_new(o, "policy_hash", json_string(h));
-		rules = json_array();
-		for (unsigned int i = 0; i < l->policy.nrules; i++) {
-			const struct cf_rule *r = &l->policy.rules[i];
-			json_t *jr = json_object();
-			json_object_set_new(jr, "name", json_string(r->name));
-			json_object_set_new(jr, "action", json_string(cf_action_name(r->action)));
-			json_object_set_new(jr, "anchor",
-					    json_string(r->anchor == CF_ANCHOR_HDR ? "header" : "cap"));
-			hex(h, sizeof(h), r->cap_id, 1);
-			if (r->anchor != CF_ANCHOR_HDR)
-				json_object_set_new(jr, "cap_id", json_string(h));
-			hex(h, sizeof(h), r->offset, 1);
-			json_object_set_new(jr, "offset", json_string(h));
-			json_object_set_new(jr, "width", json_integer(r->width));
-			hex(h, sizeof(h), r->mask, r->width);
-			json_object_set_new(jr, "mask", json_string(h));
-			json_array_append_new(rules, jr);
-		}
-		json_object_set_new(o, "rules", rules);
+		json_object_set_new(o, "deny_hooks_attached", json_boolean(l->deny_attached));
+		json_object_set_new(o, "methods", methods_json(l));
+		pol = cf_policy_json(&l->policy);
+		json_object_set_new(o, "policy_hash", json_incref(json_object_get(pol, "hash")));
+		json_object_set_new(o, "rules", json_incref(json_object_get(pol, "rules")));
+		json_decref(pol);
 		counters = json_object();
 		json_object_set_new(counters, "writes", json_integer((json_int_t)l->stats.writes));
 		json_object_set_new(counters, "filtered", json_integer((json_int_t)l->stats.filtered));
@@ -71,6 +79,12 @@ static int print_json(const struct cf_live *l, int loaded)
 				    json_integer((json_int_t)l->stats.events_lost));
 		json_object_set_new(counters, "rewrite_failed",
 				    json_integer((json_int_t)l->stats.rewrite_failed));
+		json_object_set_new(counters, "audited", json_integer((json_int_t)l->stats.audited));
+		json_object_set_new(counters, "denied", json_integer((json_int_t)l->stats.denied));
+		json_object_set_new(counters, "deny_fallback",
+				    json_integer((json_int_t)l->stats.deny_fallback));
+		json_object_set_new(counters, "virtualized_reads",
+				    json_integer((json_int_t)l->stats.virt_reads));
 		json_object_set_new(o, "counters", counters);
 		json_object_set_new(o, "ringbuf_bytes", json_integer(l->ringbuf_bytes));
 	}
@@ -82,22 +96,30 @@ static int print_json(const struct cf_live *l, int loaded)
 
 static void print_text(const struct cf_live *l)
 {
-	char desc[CF_MAX_RULES * 128];
+	char desc[CF_MAX_RULES * 160];
 
 	printf("loaded:      yes, pinned in %s\n", CF_PIN_DIR);
 	printf("program:     %s (id %d) on %s in module %s, link id %d\n", l->prog_name,
 	       l->prog_id, CF_ATTACH_POINT, CF_MODULE, l->link_id);
-	printf("method:      mask by rewriting the writer's buffer (bpf_probe_write_user)\n");
+	for (unsigned int a = CF_ACT_MAX; a >= 1; a--)
+		for (unsigned int i = 0; i < l->policy.nrules && i < CF_MAX_RULES; i++)
+			if (l->policy.rules[i].action == a) {
+				printf("%-12s %s\n", cf_action_name(a), method_of(a, l));
+				break;
+			}
 	if (stats_enabled())
 		printf("runs:        %llu, %llu ns total, %.0f ns each\n", l->run_cnt, l->run_time_ns,
 		       l->run_cnt ? (double)l->run_time_ns / l->run_cnt : 0.0);
 	else
 		printf("runs:        not counted (sysctl kernel.bpf_stats_enabled=1 to count)\n");
-	printf("counters:    %llu writes seen, %llu filtered, %llu events lost, "
-	       "%llu rewrites failed\n",
+	printf("counters:    %llu writes seen, %llu filtered, %llu denied, %llu audited, "
+	       "%llu virtualized reads, %llu events lost, %llu rewrites failed, "
+	       "%llu deny fallbacks\n",
 	       (unsigned long long)l->stats.writes, (unsigned long long)l->stats.filtered,
-	       (unsigned long long)l->stats.events_lost,
-	       (unsigned long long)l->stats.rewrite_failed);
+	       (unsigned long long)l->stats.denied, (unsigned long long)l->stats.audited,
+	       (unsigned long long)l->stats.virt_reads, (unsigned long long)l->stats.events_lost,
+	       (unsigned long long)l->stats.rewrite_failed,
+	       (unsigned long long)l->stats.deny_fallback);
 	printf("policy:      %016llx, %u rules\n", (unsigned long long)l->policy.hash,
 	       l->policy.nrules);
 	cf_policy_describe(&l->policy, desc, sizeof(desc));

@@ -11,30 +11,59 @@
 #include "commands.h"
 #include "common.h"
 
-/* The kernel frees a detached program after RCU grace periods; wait for it
- * so that "unloaded" means gone from `bpftool prog show`. */
-static int wait_prog_gone(int prog_id)
+/* The kernel frees a detached program, and then its maps, after RCU grace
+ * periods; wait for them so that "unloaded" means gone from `bpftool prog
+ * show` and `bpftool map show`. */
+static int wait_gone(int (*get_fd)(__u32), const __u32 *ids, __u32 n, const char *what)
 {
 	struct timespec tick = { 0, 20 * 1000 * 1000 };
 
-	for (int i = 0; i < 500; i++) {
-		int fd = bpf_prog_get_fd_by_id(prog_id);
-		if (fd < 0)
-			return 0;
-		close(fd);
-		nanosleep(&tick, NULL);
+	for (__u32 i = 0; i < n; i++) {
+		int k;
+		for (k = 0; k < 500; k++) {
+			int fd = get_fd(ids[i]);
+			if (fd < 0)
+				break;
+			close(fd);
+			nanosleep(&tick, NULL);
+		}
+		if (k == 500)
+			return cf_err("filter detached, but %s %u is still in the kernel after 10 s; "
+				      "something holds it (see 'bpftool %s show id %u')",
+				      what, ids[i], what, ids[i]);
 	}
-	return cf_err("filter detached, but program %d is still in the kernel after 10 s; "
-		      "something holds it (see 'bpftool prog show id %d')", prog_id, prog_id);
+	return 0;
+}
+
+/* The ids of the write program and the maps it uses. */
+static __u32 collect_ids(__u32 *prog_id, __u32 *map_ids, __u32 max)
+{
+	struct bpf_prog_info info = { 0 };
+	struct cf_live live;
+	__u32 len = sizeof(info), n = 0;
+	int fd;
+
+	*prog_id = 0;
+	if (!cf_is_loaded() || cf_read_live(&live))
+		return 0;
+	*prog_id = live.prog_id;
+	fd = bpf_prog_get_fd_by_id(live.prog_id);
+	if (fd < 0)
+		return 0;
+	info.nr_map_ids = max - 1;
+	info.map_ids = (__u64)(unsigned long)map_ids;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+		n = info.nr_map_ids < max - 1 ? info.nr_map_ids : max - 1;
+	close(fd);
+	/* the policy map hangs off the array-of-maps, not off the program */
+	map_ids[n] = cf_live_policy_map_id();
+	return map_ids[n] ? n + 1 : n;
 }
 
 int cmd_unload(int argc, char **argv)
 {
-	struct cf_live live;
-	int prog_id = 0;
-	struct dirent *de;
-	DIR *d;
-	int failed = 0;
+	__u32 prog_id, map_ids[32], nmaps;
+	int failed;
 
 	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		printf("usage: cfgfilter unload\nDetach the filter and remove %s.\n", CF_PIN_DIR);
@@ -46,31 +75,17 @@ int cmd_unload(int argc, char **argv)
 	}
 	if (cf_need_root())
 		return 1;
-	if (cf_is_loaded() && cf_read_live(&live) == 0)
-		prog_id = live.prog_id;
-	d = opendir(CF_PIN_DIR);
-	if (!d) {
-		if (errno == ENOENT) {
-			cf_err("not loaded (no %s); nothing to unload", CF_PIN_DIR);
-			return CF_EXIT_NOT_LOADED;
-		}
-		return cf_err("cannot open %s: %s", CF_PIN_DIR, strerror(errno));
+	nmaps = collect_ids(&prog_id, map_ids, 32);
+	if (access(CF_PIN_DIR, F_OK)) {
+		cf_err("not loaded (no %s); nothing to unload", CF_PIN_DIR);
+		return CF_EXIT_NOT_LOADED;
 	}
-	/* The link first, so enforcement stops before its state disappears. */
-	if (unlinkat(dirfd(d), CF_PIN_LINK, 0) && errno != ENOENT)
-		failed = cf_err("cannot remove %s/%s: %s", CF_PIN_DIR, CF_PIN_LINK, strerror(errno));
-	while (!failed && (de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (unlinkat(dirfd(d), de->d_name, 0))
-			failed = cf_err("cannot remove %s/%s: %s", CF_PIN_DIR, de->d_name,
-					strerror(errno));
-	}
-	closedir(d);
-	if (!failed && rmdir(CF_PIN_DIR))
-		failed = cf_err("cannot remove %s: %s", CF_PIN_DIR, strerror(errno));
+	if (cf_lock_pins())
+		return 1;
+	failed = cf_remove_pins();
 	if (!failed && prog_id)
-		failed = wait_prog_gone(prog_id);
+		failed = wait_gone(bpf_prog_get_fd_by_id, &prog_id, 1, "prog") ||
+			 wait_gone(bpf_map_get_fd_by_id, map_ids, nmaps, "map");
 	if (!failed)
 		cf_info("unloaded: filter detached, %s removed", CF_PIN_DIR);
 	return failed;

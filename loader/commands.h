@@ -6,5 +6,6 @@ int cmd_load(int argc, char **argv);
 int cmd_unload(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_events(int argc, char **argv);
+int cmd_policy(int argc, char **argv);
 
 #endif

@@ -1,17 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "common.h"
-#include "cfgfilter.skel.h"
 
 #ifndef BPF_FS_MAGIC
 #define BPF_FS_MAGIC 0xcafe4a11
@@ -98,7 +100,7 @@ bool cf_is_loaded(void)
 	return access(p, F_OK) == 0;
 }
 
-static int pinned_fd(const char *name)
+int cf_pinned_fd(const char *name)
 {
 	char p[256];
 	int fd;
@@ -111,41 +113,192 @@ static int pinned_fd(const char *name)
 	return fd;
 }
 
-static int read_policy(struct cf_live *live)
+int cf_lock_pins(void)
+{
+	int fd = open(CF_PIN_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return cf_err("cannot open %s: %s", CF_PIN_DIR, strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		if (errno != EWOULDBLOCK)
+			return cf_err("cannot lock %s: %s", CF_PIN_DIR, strerror(errno));
+		cf_info("waiting for another cfgfilter command holding %s", CF_PIN_DIR);
+		if (flock(fd, LOCK_EX))
+			return cf_err("cannot lock %s: %s", CF_PIN_DIR, strerror(errno));
+	}
+	return 0; /* the fd stays open: the lock lasts until exit */
+}
+
+/* The inner map the array-of-maps slot points at now. */
+static int live_inner_fd(void)
+{
+	__u32 zero = 0, id = 0;
+	int slot = cf_pinned_fd(CF_PIN_POLICY_SLOT), fd;
+
+	if (slot < 0)
+		return -1;
+	if (bpf_map_lookup_elem(slot, &zero, &id)) {
+		cf_err("cannot read %s/%s: %s", CF_PIN_DIR, CF_PIN_POLICY_SLOT, strerror(errno));
+		close(slot);
+		return -1;
+	}
+	close(slot);
+	fd = bpf_map_get_fd_by_id(id);
+	if (fd < 0)
+		cf_err("cannot open policy map %u: %s", id, strerror(errno));
+	return fd;
+}
+
+__u32 cf_live_policy_map_id(void)
 {
 	struct bpf_map_info info = { 0 };
-	__u32 len = sizeof(info), zero = 0;
-	int fd = pinned_fd(CF_PIN_POLICY), ret = -1;
-	void *val = NULL;
+	__u32 len = sizeof(info);
+	int fd = live_inner_fd();
+
+	if (fd < 0)
+		return 0;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		info.id = 0;
+	close(fd);
+	return info.id;
+}
+
+static int read_policy(struct cf_live *live)
+{
+	__u32 zero = 0;
+	int fd = live_inner_fd(), ret = 0;
 
 	if (fd < 0)
 		return -1;
-	/* The section can be shorter than the skeleton's padded struct. */
-	if (bpf_obj_get_info_by_fd(fd, &info, &len) ||
-	    info.value_size < offsetof(struct cfgfilter_bpf__rodata, cf_policy) +
-				  sizeof(struct cf_policy)) {
-		cf_err("pin %s/%s is not cfgfilter's policy map; run 'cfgfilter unload' and load again",
-		       CF_PIN_DIR, CF_PIN_POLICY);
-		goto out;
-	}
-	val = calloc(1, info.value_size > sizeof(struct cfgfilter_bpf__rodata)
-				? info.value_size : sizeof(struct cfgfilter_bpf__rodata));
-	if (!val || bpf_map_lookup_elem(fd, &zero, val)) {
-		cf_err("cannot read the policy map: %s", strerror(errno));
-		goto out;
-	}
-	memcpy(&live->policy, (void *)&((struct cfgfilter_bpf__rodata *)val)->cf_policy,
-	       sizeof(live->policy));
-	ret = 0;
-out:
-	free(val);
+	if (bpf_map_lookup_elem(fd, &zero, &live->policy))
+		ret = cf_err("cannot read the live policy: %s", strerror(errno)) ? -1 : -1;
 	close(fd);
 	return ret;
 }
 
+int cf_policy_install(const struct cf_policy *p)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_RDONLY_PROG);
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info), zero = 0;
+	int old = live_inner_fd(), slot = -1, meta = -1, fresh = -1, btf = -1, ret = -1;
+	char hash[17], path[256];
+
+	if (old < 0)
+		return -1;
+	/* The new map carries the program's BTF, so bpftool dumps it by field. */
+	if (bpf_obj_get_info_by_fd(old, &info, &len)) {
+		cf_err("cannot read the live policy map: %s", strerror(errno));
+		goto out;
+	}
+	btf = bpf_btf_get_fd_by_id(info.btf_id);
+	opts.btf_fd = btf >= 0 ? btf : 0;
+	opts.btf_key_type_id = info.btf_key_type_id;
+	opts.btf_value_type_id = info.btf_value_type_id;
+	fresh = bpf_map_create(BPF_MAP_TYPE_ARRAY, "cfgf_policy", sizeof(__u32),
+			       sizeof(struct cf_policy), 1, &opts);
+	if (btf >= 0)
+		close(btf);
+	if (fresh < 0 || bpf_map_update_elem(fresh, &zero, p, BPF_ANY) || bpf_map_freeze(fresh)) {
+		cf_err("cannot build the new policy map: %s", strerror(errno));
+		goto out;
+	}
+	slot = cf_pinned_fd(CF_PIN_POLICY_SLOT);
+	if (slot < 0)
+		goto out;
+	/* The switch: one pointer swap, RCU-protected for running programs. */
+	if (bpf_map_update_elem(slot, &zero, &fresh, BPF_ANY)) {
+		cf_err("cannot switch to the new policy: %s; the old one stays", strerror(errno));
+		goto out;
+	}
+	ret = 0;
+	snprintf(hash, sizeof(hash), "%016llx", (unsigned long long)p->hash);
+	meta = cf_pinned_fd(CF_PIN_META);
+	if (meta < 0 || bpf_map_update_elem(meta, &zero, hash, BPF_ANY))
+		cf_err("policy switched, but bpf_metadata_policy_hash was not updated: %s",
+		       strerror(errno));
+	cf_pin_path(path, sizeof(path), CF_PIN_POLICY);
+	unlink(path);
+	if (bpf_obj_pin(fresh, path))
+		cf_err("policy switched, but %s could not be pinned: %s", path, strerror(errno));
+out:
+	if (meta >= 0)
+		close(meta);
+	if (slot >= 0)
+		close(slot);
+	if (fresh >= 0)
+		close(fresh);
+	close(old);
+	return ret;
+}
+
+static int attach_pinned(const char *prog_pin, const char *link_pin)
+{
+	char path[256];
+	int prog = cf_pinned_fd(prog_pin), link;
+
+	if (prog < 0)
+		return -1;
+	link = bpf_raw_tracepoint_open(NULL, prog);
+	close(prog);
+	if (link < 0)
+		return cf_err("cannot attach %s: %s", prog_pin, strerror(errno)) ? -1 : -1;
+	cf_pin_path(path, sizeof(path), link_pin);
+	if (bpf_obj_pin(link, path)) {
+		close(link);
+		return cf_err("cannot pin %s: %s", path, strerror(errno)) ? -1 : -1;
+	}
+	close(link);
+	return 0;
+}
+
+int cf_deny_attach(void)
+{
+	char path[256];
+
+	cf_pin_path(path, sizeof(path), CF_PIN_LINK_DENY_ENFORCE);
+	if (access(path, F_OK) == 0)
+		return 0;
+	/* decide before enforce: enforce acts only on a verdict decide left */
+	if (attach_pinned(CF_PIN_PROG_DENY_DECIDE, CF_PIN_LINK_DENY_DECIDE))
+		return -1;
+	if (attach_pinned(CF_PIN_PROG_DENY_ENFORCE, CF_PIN_LINK_DENY_ENFORCE)) {
+		cf_deny_detach();
+		return -1;
+	}
+	return 0;
+}
+
+void cf_deny_detach(void)
+{
+	char path[256];
+
+	cf_pin_path(path, sizeof(path), CF_PIN_LINK_DENY_ENFORCE);
+	unlink(path);
+	cf_pin_path(path, sizeof(path), CF_PIN_LINK_DENY_DECIDE);
+	unlink(path);
+}
+
+unsigned long long cf_kallsyms(const char *name, const char *module)
+{
+	FILE *f = fopen("/proc/kallsyms", "r");
+	unsigned long long addr, found = 0;
+	char line[512], sym[256], mod[128], type;
+
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f)) {
+		int n = sscanf(line, "%llx %c %255s [%127[^]]]", &addr, &type, sym, mod);
+		if (n >= 3 && !strcmp(sym, name) && (!module || (n == 4 && !strcmp(mod, module))))
+			found = addr;
+	}
+	fclose(f);
+	return found;
+}
+
 static int read_stats(struct cf_live *live)
 {
-	int ncpu = libbpf_num_possible_cpus(), fd = pinned_fd(CF_PIN_STATS), ret = -1;
+	int ncpu = libbpf_num_possible_cpus(), fd = cf_pinned_fd(CF_PIN_STATS), ret = -1;
 	__u32 zero = 0;
 	struct cf_stats *per;
 
@@ -162,6 +315,10 @@ static int read_stats(struct cf_live *live)
 		live->stats.filtered += per[i].filtered;
 		live->stats.events_lost += per[i].events_lost;
 		live->stats.rewrite_failed += per[i].rewrite_failed;
+		live->stats.audited += per[i].audited;
+		live->stats.denied += per[i].denied;
+		live->stats.deny_fallback += per[i].deny_fallback;
+		live->stats.virt_reads += per[i].virt_reads;
 	}
 	ret = 0;
 out:
@@ -179,7 +336,7 @@ int cf_read_live(struct cf_live *live)
 	int fd;
 
 	memset(live, 0, sizeof(*live));
-	fd = pinned_fd(CF_PIN_LINK);
+	fd = cf_pinned_fd(CF_PIN_LINK);
 	if (fd < 0)
 		return -1;
 	len = sizeof(li);
@@ -203,7 +360,7 @@ int cf_read_live(struct cf_live *live)
 	live->run_cnt = pi.run_cnt;
 	live->run_time_ns = pi.run_time_ns;
 
-	fd = pinned_fd(CF_PIN_EVENTS);
+	fd = cf_pinned_fd(CF_PIN_EVENTS);
 	if (fd < 0)
 		return -1;
 	len = sizeof(mi);
@@ -213,5 +370,36 @@ int cf_read_live(struct cf_live *live)
 
 	if (read_policy(live) || read_stats(live))
 		return -1;
+	{
+		char p[256];
+		cf_pin_path(p, sizeof(p), CF_PIN_LINK_DENY_ENFORCE);
+		live->deny_attached = access(p, F_OK) == 0;
+	}
 	return 0;
+}
+
+int cf_remove_pins(void)
+{
+	struct dirent *de;
+	int failed = 0;
+	DIR *d = opendir(CF_PIN_DIR);
+
+	if (!d)
+		return errno == ENOENT ? 0 : cf_err("cannot open %s: %s", CF_PIN_DIR, strerror(errno));
+	/* Links first, so enforcement stops before its state disappears. */
+	for (int pass = 0; pass < 2; pass++) {
+		rewinddir(d);
+		while ((de = readdir(d))) {
+			int is_link = !strncmp(de->d_name, "link_", 5);
+			if (de->d_name[0] == '.' || is_link != (pass == 0))
+				continue;
+			if (unlinkat(dirfd(d), de->d_name, 0) && errno != ENOENT)
+				failed = cf_err("cannot remove %s/%s: %s", CF_PIN_DIR, de->d_name,
+						strerror(errno));
+		}
+	}
+	closedir(d);
+	if (!failed && rmdir(CF_PIN_DIR))
+		failed = cf_err("cannot remove %s: %s", CF_PIN_DIR, strerror(errno));
+	return failed;
 }

@@ -7,11 +7,27 @@
 #include "cfgfilter.h"
 
 #define CF_PIN_DIR "/sys/fs/bpf/cfgfilter"
+/* Links: removing one detaches its program. */
 #define CF_PIN_LINK "link_config_write"
+#define CF_PIN_LINK_READ "link_config_read"
+#define CF_PIN_LINK_CLOSE "link_device_close"
+#define CF_PIN_LINK_DENY_DECIDE "link_deny_decide"
+#define CF_PIN_LINK_DENY_ENFORCE "link_deny_enforce"
+/* Programs, so apply can attach the deny hooks later. */
 #define CF_PIN_PROG "prog_config_write"
+#define CF_PIN_PROG_READ "prog_config_read"
+#define CF_PIN_PROG_CLOSE "prog_device_close"
+#define CF_PIN_PROG_DENY_DECIDE "prog_deny_decide"
+#define CF_PIN_PROG_DENY_ENFORCE "prog_deny_enforce"
+/* Maps. */
 #define CF_PIN_EVENTS "events"
 #define CF_PIN_STATS "stats"
-#define CF_PIN_POLICY "policy"
+#define CF_PIN_POLICY "policy"           /* the live policy (inner map) */
+#define CF_PIN_POLICY_SLOT "policy_slot" /* array-of-maps holding it */
+#define CF_PIN_META "metadata"           /* .data.rodata: bpf_metadata_policy_hash */
+#define CF_PIN_SHADOW "shadow"
+#define CF_PIN_CAPS "caps"
+
 #define CF_ATTACH_POINT "fentry/vfio_pci_config_rw"
 #define CF_MODULE "vfio_pci_core"
 
@@ -37,6 +53,11 @@ int cf_need_btf(void);
 
 bool cf_is_loaded(void);
 void cf_pin_path(char *buf, size_t len, const char *name);
+int cf_pinned_fd(const char *name); /* -1 with a message when missing */
+
+/* An exclusive lock on the pin directory for the life of the process, so
+ * two cfgfilter commands cannot change the pins at once. */
+int cf_lock_pins(void);
 
 /* The enforced state, read back from the pins. */
 struct cf_live {
@@ -47,7 +68,25 @@ struct cf_live {
 	struct cf_policy policy;
 	struct cf_stats stats; /* summed over CPUs */
 	unsigned int ringbuf_bytes;
+	bool deny_attached;
 };
 int cf_read_live(struct cf_live *live);
+__u32 cf_live_policy_map_id(void); /* 0 if unknown */
+
+/* Make p the live policy: a new frozen inner map swapped into the
+ * array-of-maps slot in one update, then the metadata hash and the
+ * "policy" pin follow. Every access sees the old or the new policy. */
+int cf_policy_install(const struct cf_policy *p);
+
+/* Attach the deny hooks from their pinned programs and pin the links, or
+ * remove those pins (detaching them). */
+int cf_deny_attach(void);
+void cf_deny_detach(void);
+
+/* Remove every pin (links first) and the directory. 0, or 1 with a message. */
+int cf_remove_pins(void);
+
+/* Kernel addresses the deny hook compares against (0 if not found). */
+unsigned long long cf_kallsyms(const char *name, const char *module);
 
 #endif

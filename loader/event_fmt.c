@@ -42,7 +42,19 @@ static void iso_time(const struct cf_event *e, long long boot_to_real_ns, char *
 
 static const char *result(const struct cf_event *e)
 {
-	return e->flags & CF_EV_REWRITE_FAILED ? "rewrite_failed" : "filtered";
+	if (e->flags & CF_EV_REWRITE_FAILED)
+		return "rewrite_failed";
+	if (e->flags & CF_EV_DENY_FALLBACK)
+		return "masked_deny_fallback";
+	switch (e->action) {
+	case CF_ACT_DENY:
+		return "denied";
+	case CF_ACT_AUDIT:
+		return "allowed";
+	case CF_ACT_VIRTUALIZE:
+		return "virtualized";
+	}
+	return "filtered";
 }
 
 static void hexw(char *buf, size_t len, __u32 v, unsigned int bytes)
@@ -67,7 +79,9 @@ int cf_event_text(const struct cf_event *e, const struct cf_policy *policy,
 			ts, dev, e->vendor, e->device, e->pid, comm, cf_action_name(e->action), rules,
 			e->offset, e->width, e->width * 2, e->requested, e->width * 2, e->applied,
 			e->width * 2, e->bits,
-			e->flags & CF_EV_REWRITE_FAILED ? " REWRITE FAILED: write not filtered" : "");
+			e->flags & CF_EV_REWRITE_FAILED ? " REWRITE FAILED: write not filtered"
+			: e->flags & CF_EV_DENY_FALLBACK ? " (deny hook not on this write path: masked)"
+			: e->action == CF_ACT_DENY ? " DENIED (EPERM)" : "");
 }
 
 int cf_event_json(const struct cf_event *e, const struct cf_policy *policy,

@@ -14,6 +14,7 @@ static const struct command {
 	{ "load", cmd_load, "load, attach and pin the filter [--policy FILE]" },
 	{ "unload", cmd_unload, "detach the filter and remove its pins" },
 	{ "status", cmd_status, "show what is attached, the policy, counters [--json]" },
+	{ "policy", cmd_policy, "check FILE | show [--json] | apply FILE (atomic replace)" },
 	{ "events", cmd_events, "print filtered writes [--json] [--follow] [--count N] [--timeout S]" },
 	{ NULL, NULL, NULL },
 };
