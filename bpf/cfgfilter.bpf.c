@@ -522,14 +522,25 @@ static long drop_shadow(struct bpf_map *map, struct cf_shadow_key *k, struct cf_
 	return 0;
 }
 
+static long drop_caps(struct bpf_map *map, struct cf_cap_key *k, __u32 *v,
+		      struct cf_shadow_drop *ctx)
+{
+	if (k->vconfig == ctx->vconfig)
+		bpf_map_delete_elem(map, k);
+	return 0;
+}
+
 /* vfio drops its virtual config space when the device is closed; so does
- * virtualize, so a new open starts from hardware as vfio's own does. */
+ * virtualize, so a new open starts from hardware as vfio's own does. The
+ * capability cache goes too: the allocator may hand the same vconfig
+ * address to another device next (seen: e1000e's to nvme). */
 SEC("fentry/vfio_pci_core_disable")
 int BPF_PROG(cfgfilter_close, struct vfio_pci_core_device *vdev)
 {
 	struct cf_shadow_drop drop = { .vconfig = (__u64)BPF_CORE_READ(vdev, vconfig) };
 
 	bpf_for_each_map_elem(&cfgf_shadow, drop_shadow, &drop, 0);
+	bpf_for_each_map_elem(&cfgf_caps, drop_caps, &drop, 0);
 	return 0;
 }
 

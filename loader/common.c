@@ -178,7 +178,7 @@ static int read_policy(struct cf_live *live)
 
 int cf_policy_install(const struct cf_policy *p)
 {
-	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_RDONLY_PROG);
+	LIBBPF_OPTS(bpf_map_create_opts, opts);
 	struct bpf_map_info info = { 0 };
 	__u32 len = sizeof(info), zero = 0;
 	int old = live_inner_fd(), slot = -1, meta = -1, fresh = -1, btf = -1, ret = -1;
@@ -191,6 +191,9 @@ int cf_policy_install(const struct cf_policy *p)
 		cf_err("cannot read the live policy map: %s", strerror(errno));
 		goto out;
 	}
+	/* An array-of-maps takes only inner maps like its template, flags too;
+	 * freezing (below) is what makes the policy immutable. */
+	opts.map_flags = info.map_flags;
 	btf = bpf_btf_get_fd_by_id(info.btf_id);
 	opts.btf_fd = btf >= 0 ? btf : 0;
 	opts.btf_key_type_id = info.btf_key_type_id;

@@ -10,6 +10,9 @@
  *   wb OFF HEXBYTES       write the bytes in one pwrite
  *   rb OFF LEN            read LEN bytes, print them as hex
  *   loop N w2 OFF V1 V2   N word writes alternating V1, V2; print elapsed ns
+ *   p1|p2|p4 OFF          read the physical register through sysfs config,
+ *                         print "pW OFF VALUE" (while the device is open:
+ *                         vfio restores config space when it is closed)
  *   exp                   print the PCIe capability offset
  * OFF is a number or exp+N: N bytes into the PCIe capability, found by
  * walking the capability list through vfio. */
@@ -26,6 +29,7 @@
 #include <linux/vfio.h>
 
 static int dev_fd;
+static const char *dev_bdf;
 static uint64_t cfg_base;
 static uint32_t cfg_size;
 
@@ -135,6 +139,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: vfio-client DDDD:BB:DD.F OP... (see the source header)\n");
 		return 2;
 	}
+	dev_bdf = argv[1];
 	open_device(argv[1]);
 	for (int i = 2; i < argc; i++) {
 		const char *op = argv[i];
@@ -187,6 +192,16 @@ int main(int argc, char **argv)
 					die("pwrite config", "");
 			}
 			printf("loop %ld %lld\n", n, now_ns() - t0);
+		} else if (op[0] == 'p' && (op[1] == '1' || op[1] == '2' || op[1] == '4') && !op[2]) {
+			need(i, 1, argc, op);
+			uint32_t off = parse_off(argv[++i]), v = 0;
+			char path[128];
+			snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", dev_bdf);
+			int fd = open(path, O_RDONLY);
+			if (fd < 0 || pread(fd, &v, op[1] - '0', off) != op[1] - '0')
+				die("read", path);
+			close(fd);
+			printf("%s 0x%03x 0x%0*x\n", op, off, (op[1] - '0') * 2, v);
 		} else if (!strcmp(op, "exp")) {
 			printf("exp 0x%03x\n", find_exp());
 		} else {

@@ -50,3 +50,14 @@ sysfs_cfg16() {
 val_of() { awk -v op="$1" -v off="$2" '$1 == op && $2 == off { v = $3 } END { print v }'; }
 
 hex4() { printf '0x%04x' "$(($1))"; }
+
+sysfs_cfg32() {
+	hexdump -s "$(($2))" -n 4 -e '1/4 "0x%08x"' "/sys/bus/pci/devices/$1/config"
+}
+hex8() { printf '0x%08x' "$(($1))"; }
+# expect_out NAME PATTERN TEXT: TEXT matches the shell pattern
+expect_out() {
+	case "$3" in $2) ok "$1" ;; *) not_ok "$1"; diag "$3" ;; esac
+}
+# A counter from `cfgfilter status --json`
+counter() { $CF status --json | sed -n "s/.*\"$1\": \([0-9]*\).*/\1/p"; }

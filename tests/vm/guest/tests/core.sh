@@ -106,8 +106,9 @@ for dev in "$E" "$N"; do
 	got=$(echo "$out" | val_of r2 $dc)
 	is "$(hex4 $((got & 0x72e0)))" "$(hex4 $((0x7000 | mps0)))" "$dev 4096-byte write: masked"
 
-	# Physical register, read by the host kernel: Phantom and MPS untouched.
-	phys=$(sysfs_cfg16 "$dev" $dc)
+	# Physical register, read by the host kernel while the device is open:
+	# Phantom and MPS untouched.
+	phys=$($VC "$dev" w2 $dc 0x72e0 p2 $dc | val_of p2 $dc)
 	is "$(hex4 $((phys & 0x02e0)))" "$(hex4 $((init & 0x02e0)))" "$dev sysfs config: MPS and Phantom unchanged in hardware"
 done
 
