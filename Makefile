@@ -80,7 +80,7 @@ deps:
 	$(Q)tools/install-deps.sh
 
 unit-test: deps
-	$(Q)$(MAKE) --no-print-directory $(UNIT_TESTS)
+	$(Q)$(MAKE) --no-print-directory $(UNIT_TESTS) $(FUZZ_BIN)
 	$(Q)tests/run --unit-only
 
 test: deps
@@ -110,9 +110,11 @@ clean:
 FUZZ_BIN    := $(BUILD)/fuzz_policy
 FUZZ_SRCS   := tests/fuzz/fuzz_policy.c loader/policy.c loader/regnames.c
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+               -fsanitize-coverage-ignorelist=tests/fuzz/coverage-ignore.txt \
                -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Iinclude -Iloader
 
-$(FUZZ_BIN): $(FUZZ_SRCS) loader/policy.h loader/regnames.h include/cfgfilter.h Makefile | $(BUILD)
+$(FUZZ_BIN): $(FUZZ_SRCS) tests/fuzz/coverage-ignore.txt loader/policy.h loader/regnames.h \
+             include/cfgfilter.h Makefile | $(BUILD)
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_SRCS) -o $@
 # --- end fuzz ---

@@ -142,15 +142,14 @@ static int parse_raw(struct cursor *c, const char *w, size_t n, struct cf_rule *
 		return fail(c, p, "expected a width of 1, 2 or 4 bytes and ':MASK'");
 	if (off % width)
 		return fail(c, w, "offset 0x%lx is not aligned to its width %lu", off, width);
-	if (off + width > max_off)
-		return fail(c, w, "register 0x%lx/%lu runs past the end of its region", off, width);
 	p = q + 1;
 	if (parse_num(p, end, 0xffffffffUL, &mask))
 		return fail(c, p, "expected a bit mask such as 0x00e0");
 	if (!mask)
 		return fail(c, p, "mask 0 protects nothing");
 	if (width < 4 && mask >> (8 * width))
-		return fail(c, p, "mask 0x%lx is wider than %lu bytes", mask, width);
+		return fail(c, p, "mask 0x%lx is wider than the register (%lu byte%s)", mask, width,
+			    width == 1 ? "" : "s");
 	r->cap_id = id;
 	r->offset = off;
 	r->width = width;
@@ -216,6 +215,18 @@ static int is_hex(const char *p, size_t n)
 	return n > 0;
 }
 
+/* Exactly n hex digits (n <= 8, checked by is_hex): the text need not be
+ * NUL-terminated, so no strtoul here. */
+static unsigned long hex_value(const char *p, size_t n)
+{
+	unsigned long v = 0;
+
+	for (size_t i = 0; i < n; i++)
+		v = v << 4 | (unsigned long)(isdigit((unsigned char)p[i]) ? p[i] - '0'
+									: (tolower((unsigned char)p[i]) - 'a' + 10));
+	return v;
+}
+
 /* SELECTOR: all | DDDD:BB:DD.F | VVVV:DDDD | VVVV:* | class CC[SS[PP]] */
 static int parse_selector(struct cursor *c, const char *w, const char *eol, struct cf_rule *r,
 			  const char **next)
@@ -237,7 +248,7 @@ static int parse_selector(struct cursor *c, const char *w, const char *eol, stru
 		if (!is_hex(cw, cn) || (cn != 2 && cn != 4 && cn != 6))
 			return fail(c, cw, "expected a class code of 2, 4 or 6 hex digits "
 				    "(base class, +subclass, +prog-if), e.g. class 0200");
-		v = strtoul(cw, NULL, 16);
+		v = hex_value(cw, cn);
 		r->selector = CF_SEL_CLASS;
 		r->sel_value = v << (8 * ((6 - cn) / 2));
 		r->sel_mask = 0xffffff & ~((1u << (8 * ((6 - cn) / 2))) - 1);
@@ -249,15 +260,16 @@ static int parse_selector(struct cursor *c, const char *w, const char *eol, stru
 	if (colon && dot) {
 		/* DDDD:BB:DD.F, as in /sys/bus/pci/devices */
 		const char *c2 = memchr(colon + 1, ':', we - colon - 1);
-		char num[16];
 		if (!c2 || c2 > dot || !is_hex(w, colon - w) || colon - w > 8 ||
 		    c2 - colon - 1 != 2 || !is_hex(colon + 1, 2) || dot - c2 - 1 != 2 ||
 		    !is_hex(c2 + 1, 2) || we - dot - 1 != 1 || !isdigit((unsigned char)dot[1]))
 			return fail(c, w, "expected a device address DDDD:BB:DD.F, e.g. 0000:01:00.0");
-		snprintf(num, sizeof(num), "0x%.*s", (int)(colon - w), w);
-		d = strtoul(num, NULL, 16);
-		b = strtoul(colon + 1, NULL, 16);
-		s = strtoul(c2 + 1, NULL, 16);
+		d = hex_value(w, colon - w);
+		/* the kernel's name for the device must fit sel_bdf (CF_DEV_LEN) */
+		if (d > 0xfffffff)
+			return fail(c, w, "PCI domain 0x%lx is too large (at most 0xfffffff)", d);
+		b = hex_value(colon + 1, 2);
+		s = hex_value(c2 + 1, 2);
 		f = dot[1] - '0';
 		if (s > 0x1f || f > 7)
 			return fail(c, w, "device address %.*s is out of range (device 00-1f, function 0-7)",
@@ -269,14 +281,14 @@ static int parse_selector(struct cursor *c, const char *w, const char *eol, stru
 	if (colon && colon - w == 4 && is_hex(w, 4)) {
 		size_t dn = we - colon - 1;
 		r->selector = CF_SEL_ID;
-		v = strtoul(w, NULL, 16);
+		v = hex_value(w, 4);
 		if (dn == 1 && colon[1] == '*') {
 			r->sel_value = v << 16;
 			r->sel_mask = 0xffff0000u;
 			return 0;
 		}
 		if (dn == 4 && is_hex(colon + 1, 4)) {
-			r->sel_value = v << 16 | strtoul(colon + 1, NULL, 16);
+			r->sel_value = v << 16 | hex_value(colon + 1, 4);
 			r->sel_mask = 0xffffffffu;
 			return 0;
 		}
@@ -348,7 +360,7 @@ int cf_policy_parse(const char *text, size_t len, const char *fname, struct cf_p
 		}
 		we = word_end(w, eol);
 		if (we == w)
-			return fail(&c, w, "expected an action (mask)");
+			return fail(&c, w, "expected an action (mask, virtualize, deny or audit)");
 		if (parse_action(&c, w, we - w, &r.action))
 			return -1;
 		w = skip_space(we, eol);

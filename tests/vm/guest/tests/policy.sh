@@ -161,4 +161,10 @@ others=$(echo "$ev" | grep -v "\"policy_hash\":\"$ha\"" | grep -vc "\"policy_has
 is "$others" 0 "every event came from policy A or policy B"
 $CF unload >/dev/null
 
+# The shipped example loads (15 rules over header, cap, ecap; all actions).
+out=$($CF load --policy policy/example.policy 2>&1); rc=$?
+is "$rc" 0 "policy/example.policy loads"
+expect_out "status lists its 15 rules and the deny method" "*policy:*15 rules*deny*EPERM*" "$($CF status)"
+$CF unload >/dev/null
+
 done_testing
