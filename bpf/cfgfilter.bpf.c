@@ -436,25 +436,57 @@ static __always_inline int run_policy(struct cf_access *a, const struct cf_polic
 	return 0;
 }
 
-static __always_inline int fill_access(struct cf_access *a, struct vfio_pci_core_device *vdev,
-				       __u64 buf, __u64 pos, __u64 count, __u32 mode)
+/* What an access needs to know about the device. */
+struct cf_dev_info {
+	__u64 vconfig, name;
+	__u32 cfg_size, pcie, id, class;
+};
+
+/* From a trusted BTF pointer (fentry/fexit argument): plain loads. */
+static __always_inline void dev_info_direct(struct vfio_pci_core_device *vdev,
+					    struct cf_dev_info *d)
+{
+	struct pci_dev *pdev = vdev->pdev;
+
+	d->vconfig = (__u64)vdev->vconfig;
+	d->name = (__u64)pdev->dev.kobj.name;
+	d->cfg_size = pdev->cfg_size;
+	d->pcie = pdev->pcie_cap;
+	d->id = (__u32)pdev->vendor << 16 | pdev->device;
+	d->class = pdev->class;
+}
+
+/* From a pointer computed out of file->private_data: probe reads. */
+static __always_inline void dev_info_read(struct vfio_pci_core_device *vdev,
+					  struct cf_dev_info *d)
 {
 	struct pci_dev *pdev = BPF_CORE_READ(vdev, pdev);
 
-	__builtin_memset(a, 0, sizeof(*a));
-	a->cfg_size = BPF_CORE_READ(pdev, cfg_size);
+	d->vconfig = (__u64)BPF_CORE_READ(vdev, vconfig);
+	d->name = (__u64)BPF_CORE_READ(pdev, dev.kobj.name);
+	d->cfg_size = BPF_CORE_READ(pdev, cfg_size);
+	d->pcie = BPF_CORE_READ(pdev, pcie_cap);
+	d->id = (__u32)BPF_CORE_READ(pdev, vendor) << 16 | BPF_CORE_READ(pdev, device);
+	d->class = BPF_CORE_READ(pdev, class);
+}
+
+static __always_inline int fill_access(struct cf_access *a, const struct cf_dev_info *d,
+				       __u64 buf, __u64 pos, __u64 count, __u32 mode)
+{
 	/* vfio fails such an access whole with -EFAULT: nothing to do */
-	if (pos >= a->cfg_size || count > a->cfg_size - pos)
+	if (pos >= d->cfg_size || count > d->cfg_size - pos)
 		return -1;
+	__builtin_memset(a, 0, sizeof(*a));
+	a->cfg_size = d->cfg_size;
 	a->buf = buf;
 	a->pos = pos;
 	a->count = count;
 	a->mode = mode;
-	a->vconfig = (__u64)BPF_CORE_READ(vdev, vconfig);
-	a->name = (__u64)BPF_CORE_READ(pdev, dev.kobj.name);
-	a->pcie = BPF_CORE_READ(pdev, pcie_cap);
-	a->id = (__u32)BPF_CORE_READ(pdev, vendor) << 16 | BPF_CORE_READ(pdev, device);
-	a->class = BPF_CORE_READ(pdev, class);
+	a->vconfig = d->vconfig;
+	a->name = d->name;
+	a->pcie = d->pcie;
+	a->id = d->id;
+	a->class = d->class;
 	return 0;
 }
 
@@ -463,6 +495,7 @@ int BPF_PROG(cfgfilter_write, struct vfio_pci_core_device *vdev, char *buf, size
 	     loff_t *ppos, bool iswrite)
 {
 	const struct cf_policy *pol;
+	struct cf_dev_info d;
 	struct cf_access a;
 	struct cf_stats *st;
 	loff_t off;
@@ -482,7 +515,8 @@ int BPF_PROG(cfgfilter_write, struct vfio_pci_core_device *vdev, char *buf, size
 	}
 	if (bpf_probe_read_kernel(&off, sizeof(off), ppos))
 		return 0;
-	if (fill_access(&a, vdev, (__u64)buf, (__u64)off & CF_VFIO_OFFSET_MASK, count,
+	dev_info_direct(vdev, &d);
+	if (fill_access(&a, &d, (__u64)buf, (__u64)off & CF_VFIO_OFFSET_MASK, count,
 			CF_MODE_WRITE))
 		return 0;
 	return run_policy(&a, pol);
@@ -493,6 +527,7 @@ int BPF_PROG(cfgfilter_read, struct vfio_pci_core_device *vdev, char *buf, size_
 	     loff_t *ppos, bool iswrite, ssize_t ret)
 {
 	const struct cf_policy *pol;
+	struct cf_dev_info d;
 	struct cf_access a;
 	loff_t off;
 
@@ -504,7 +539,8 @@ int BPF_PROG(cfgfilter_read, struct vfio_pci_core_device *vdev, char *buf, size_
 	if (bpf_probe_read_kernel(&off, sizeof(off), ppos))
 		return 0;
 	/* vfio has advanced *ppos by what it read */
-	if (fill_access(&a, vdev, (__u64)buf, ((__u64)off & CF_VFIO_OFFSET_MASK) - ret, ret,
+	dev_info_direct(vdev, &d);
+	if (fill_access(&a, &d, (__u64)buf, ((__u64)off & CF_VFIO_OFFSET_MASK) - ret, ret,
 			CF_MODE_READ))
 		return 0;
 	return run_policy(&a, pol);
@@ -570,6 +606,7 @@ int BPF_PROG(cfgfilter_deny_decide, struct file *file, const char *buf, size_t c
 {
 	struct vfio_pci_core_device *vdev;
 	const struct cf_policy *pol;
+	struct cf_dev_info d;
 	struct cf_verdict *v;
 	struct cf_access a;
 	loff_t off;
@@ -589,7 +626,8 @@ int BPF_PROG(cfgfilter_deny_decide, struct file *file, const char *buf, size_t c
 		return 0;
 	if (((__u64)off >> 40) != CF_VFIO_CONFIG_REGION)
 		return 0;
-	if (fill_access(&a, (void *)vdev, (__u64)buf, (__u64)off & CF_VFIO_OFFSET_MASK, count,
+	dev_info_read(vdev, &d);
+	if (fill_access(&a, &d, (__u64)buf, (__u64)off & CF_VFIO_OFFSET_MASK, count,
 			CF_MODE_DENY))
 		return 0;
 	run_policy(&a, pol);

@@ -40,6 +40,22 @@ static void iso_time(const struct cf_event *e, long long boot_to_real_ns, char *
 		 (ns % 1000000000LL) / 1000);
 }
 
+/* The event's strings, NUL-terminated and rendered, for both formats. */
+struct strings {
+	char ts[64], rules[512], comm[CF_COMM_LEN + 1], dev[CF_DEV_LEN + 1];
+};
+
+static void strings_of(const struct cf_event *e, const struct cf_policy *policy,
+		       long long boot_to_real_ns, struct strings *t)
+{
+	iso_time(e, boot_to_real_ns, t->ts, sizeof(t->ts));
+	cf_event_rule_names(e, policy, t->rules, sizeof(t->rules));
+	memcpy(t->comm, e->comm, CF_COMM_LEN);
+	t->comm[CF_COMM_LEN] = 0;
+	memcpy(t->dev, e->dev, CF_DEV_LEN);
+	t->dev[CF_DEV_LEN] = 0;
+}
+
 static const char *result(const struct cf_event *e)
 {
 	if (e->flags & CF_EV_REWRITE_FAILED)
@@ -65,18 +81,13 @@ static void hexw(char *buf, size_t len, __u32 v, unsigned int bytes)
 int cf_event_text(const struct cf_event *e, const struct cf_policy *policy,
 		  long long boot_to_real_ns, char *buf, size_t len)
 {
-	char ts[64], rules[512], comm[CF_COMM_LEN + 1], dev[CF_DEV_LEN + 1];
+	struct strings t;
 
-	iso_time(e, boot_to_real_ns, ts, sizeof(ts));
-	cf_event_rule_names(e, policy, rules, sizeof(rules));
-	memcpy(comm, e->comm, CF_COMM_LEN);
-	comm[CF_COMM_LEN] = 0;
-	memcpy(dev, e->dev, CF_DEV_LEN);
-	dev[CF_DEV_LEN] = 0;
+	strings_of(e, policy, boot_to_real_ns, &t);
 	return snprintf(buf, len,
 			"%s %s [%04x:%04x] pid %u (%s) %s %s: offset 0x%03x width %u "
 			"requested 0x%0*x applied 0x%0*x bits 0x%0*x%s",
-			ts, dev, e->vendor, e->device, e->pid, comm, cf_action_name(e->action), rules,
+			t.ts, t.dev, e->vendor, e->device, e->pid, t.comm, cf_action_name(e->action), t.rules,
 			e->offset, e->width, e->width * 2, e->requested, e->width * 2, e->applied,
 			e->width * 2, e->bits,
 			e->flags & CF_EV_REWRITE_FAILED ? " REWRITE FAILED: write not filtered"
@@ -87,28 +98,23 @@ int cf_event_text(const struct cf_event *e, const struct cf_policy *policy,
 int cf_event_json(const struct cf_event *e, const struct cf_policy *policy,
 		  long long boot_to_real_ns, char *buf, size_t len)
 {
-	char ts[64], rules[512], h[24], comm[CF_COMM_LEN + 1], dev[CF_DEV_LEN + 1];
 	json_t *o = json_object(), *names = json_array();
-	char *s, *save = NULL, *tok;
+	char h[24], *s, *save = NULL, *tok;
+	struct strings t;
 	int n;
 
-	iso_time(e, boot_to_real_ns, ts, sizeof(ts));
-	cf_event_rule_names(e, policy, rules, sizeof(rules));
-	memcpy(comm, e->comm, CF_COMM_LEN);
-	comm[CF_COMM_LEN] = 0;
-	memcpy(dev, e->dev, CF_DEV_LEN);
-	dev[CF_DEV_LEN] = 0;
+	strings_of(e, policy, boot_to_real_ns, &t);
 
-	json_object_set_new(o, "time", json_string(ts));
+	json_object_set_new(o, "time", json_string(t.ts));
 	json_object_set_new(o, "ts_boot_ns", json_integer((json_int_t)e->ts_boot_ns));
-	json_object_set_new(o, "device", json_string(dev));
+	json_object_set_new(o, "device", json_string(t.dev));
 	hexw(h, sizeof(h), e->vendor, 2);
 	json_object_set_new(o, "vendor", json_string(h));
 	hexw(h, sizeof(h), e->device, 2);
 	json_object_set_new(o, "device_id", json_string(h));
 	json_object_set_new(o, "pid", json_integer(e->pid));
 	json_object_set_new(o, "tid", json_integer(e->tid));
-	json_object_set_new(o, "comm", json_string(comm));
+	json_object_set_new(o, "comm", json_string(t.comm));
 	hexw(h, sizeof(h), e->offset, 2);
 	json_object_set_new(o, "offset", json_string(h));
 	json_object_set_new(o, "width", json_integer(e->width));
@@ -118,8 +124,8 @@ int cf_event_json(const struct cf_event *e, const struct cf_policy *policy,
 	json_object_set_new(o, "applied", json_string(h));
 	hexw(h, sizeof(h), e->bits, e->width);
 	json_object_set_new(o, "bits", json_string(h));
-	json_object_set_new(o, "rule", json_string(rules));
-	for (tok = strtok_r(rules, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+	json_object_set_new(o, "rule", json_string(t.rules));
+	for (tok = strtok_r(t.rules, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
 		json_array_append_new(names, json_string(tok));
 	json_object_set_new(o, "rules", names);
 	json_object_set_new(o, "action", json_string(cf_action_name(e->action)));

@@ -164,7 +164,9 @@ $CF unload >/dev/null
 # The shipped example loads (15 rules over header, cap, ecap; all actions).
 out=$($CF load --policy policy/example.policy 2>&1); rc=$?
 is "$rc" 0 "policy/example.policy loads"
-expect_out "status lists its 15 rules and the deny method" "*policy:*15 rules*deny*EPERM*" "$($CF status)"
+expect_out "status shows the deny method and the 15 rules" "*deny*EPERM*policy:*15 rules*" "$($CF status)"
+out=$($VC $E w4 0x108 0x00001000)
+expect_out "example: deny aer.uncor_mask on class 02 refuses the NIC's write" "*Operation not permitted*" "$out"
 $CF unload >/dev/null
 
 done_testing
