@@ -23,9 +23,10 @@ char LICENSE[] SEC("license") = "GPL"; /* bpf_probe_write_user is GPL-only */
 #define MAY_WRITE 0x2
 #define CF_VFIO_CONFIG_REGION 7 /* VFIO_PCI_CONFIG_REGION_INDEX */
 
-const volatile char bpf_metadata_cfgfilter_version[] = CF_VERSION;
-/* Writable, unlike .rodata: `policy apply` updates it; bpftool shows any
- * map whose name contains ".rodata". */
+/* Writable, unlike .rodata: `policy apply` updates the hash. bpftool shows
+ * the bpf_metadata_* of the first map whose name contains ".rodata", so all
+ * metadata lives here. */
+volatile char bpf_metadata_cfgfilter_version[] SEC(".data.rodata") = CF_VERSION;
 volatile char bpf_metadata_policy_hash[17] SEC(".data.rodata") = "";
 
 /* Set by the loader from /proc/kallsyms: what a vfio-pci device fd is. */

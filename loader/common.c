@@ -14,6 +14,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "common.h"
+#include "cfgfilter.skel.h"
 
 #ifndef BPF_FS_MAGIC
 #define BPF_FS_MAGIC 0xcafe4a11
@@ -176,13 +177,32 @@ static int read_policy(struct cf_live *live)
 	return ret;
 }
 
+/* The hash sits among the other bpf_metadata_* in .data.rodata: rewrite
+ * only its bytes. */
+static int set_metadata_hash(int meta, __u64 hash)
+{
+	struct cfgfilter_bpf__data_rodata val;
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info), zero = 0;
+
+	if (bpf_obj_get_info_by_fd(meta, &info, &len) || info.value_size != sizeof(val)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (bpf_map_lookup_elem(meta, &zero, &val))
+		return -1;
+	snprintf((char *)val.bpf_metadata_policy_hash, sizeof(val.bpf_metadata_policy_hash),
+		 "%016llx", (unsigned long long)hash);
+	return bpf_map_update_elem(meta, &zero, &val, BPF_ANY);
+}
+
 int cf_policy_install(const struct cf_policy *p)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts);
 	struct bpf_map_info info = { 0 };
 	__u32 len = sizeof(info), zero = 0;
 	int old = live_inner_fd(), slot = -1, meta = -1, fresh = -1, btf = -1, ret = -1;
-	char hash[17], path[256];
+	char path[256];
 
 	if (old < 0)
 		return -1;
@@ -215,9 +235,8 @@ int cf_policy_install(const struct cf_policy *p)
 		goto out;
 	}
 	ret = 0;
-	snprintf(hash, sizeof(hash), "%016llx", (unsigned long long)p->hash);
 	meta = cf_pinned_fd(CF_PIN_META);
-	if (meta < 0 || bpf_map_update_elem(meta, &zero, hash, BPF_ANY))
+	if (meta < 0 || set_metadata_hash(meta, p->hash))
 		cf_err("policy switched, but bpf_metadata_policy_hash was not updated: %s",
 		       strerror(errno));
 	cf_pin_path(path, sizeof(path), CF_PIN_POLICY);

@@ -128,7 +128,8 @@ out=$($CF policy apply $P/a.policy); rc=$?
 is "$rc" 0 "policy apply exits 0"
 ha=$($CF policy show --json | sed -n 's/.*"hash": "\([0-9a-f]*\)".*/\1/p')
 check "policy show reports the applied policy" [ -n "$ha" ] && [ "$ha" != "$h0" ]
-check "bpftool prog show has the new hash as metadata" sh -c "bpftool prog show name cfgfilter_write | grep -q \"policy_hash = \\\"$ha\\\"\""
+meta=$(bpftool prog show name cfgfilter_write)
+expect_out "bpftool prog show has the new hash as metadata, version intact" "*cfgfilter_version = \"0.1.0\"*policy_hash = \"$ha\"*" "$meta"
 check "bpftool map dump of the pinned policy shows the new rules" sh -c "bpftool map dump pinned $PIN/policy | grep -q 'hdr.command.serr'"
 bind_vfio "$N"
 cn=$($VC $N p2 0x04 | val_of p2 0x004)
