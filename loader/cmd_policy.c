@@ -42,8 +42,10 @@ static int show(int json)
 
 	if (cf_need_root())
 		return 1;
-	if (!cf_is_loaded())
-		return cf_err("not loaded; no policy is enforced"), CF_EXIT_NOT_LOADED;
+	if (!cf_is_loaded()) {
+		cf_err("not loaded; no policy is enforced");
+		return CF_EXIT_NOT_LOADED;
+	}
 	if (cf_read_live(&live))
 		return 1;
 	if (json) {
@@ -69,8 +71,10 @@ static int apply(const char *file)
 	}
 	if (cf_need_root())
 		return 1;
-	if (!cf_is_loaded())
-		return cf_err("not loaded; run 'cfgfilter load --policy %s'", file), CF_EXIT_NOT_LOADED;
+	if (!cf_is_loaded()) {
+		cf_err("not loaded; run 'cfgfilter load --policy %s'", file);
+		return CF_EXIT_NOT_LOADED;
+	}
 	if (cf_lock_pins() || cf_read_live(&live))
 		return 1;
 	/* Hooks for new deny rules go in before the switch; with the old

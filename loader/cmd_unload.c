@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* cfgfilter unload: remove every pin; the kernel detaches the program when
  * the link's last reference goes. */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

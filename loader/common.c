@@ -171,8 +171,10 @@ static int read_policy(struct cf_live *live)
 
 	if (fd < 0)
 		return -1;
-	if (bpf_map_lookup_elem(fd, &zero, &live->policy))
-		ret = cf_err("cannot read the live policy: %s", strerror(errno)) ? -1 : -1;
+	if (bpf_map_lookup_elem(fd, &zero, &live->policy)) {
+		cf_err("cannot read the live policy: %s", strerror(errno));
+		ret = -1;
+	}
 	close(fd);
 	return ret;
 }
@@ -263,12 +265,15 @@ static int attach_pinned(const char *prog_pin, const char *link_pin)
 		return -1;
 	link = bpf_raw_tracepoint_open(NULL, prog);
 	close(prog);
-	if (link < 0)
-		return cf_err("cannot attach %s: %s", prog_pin, strerror(errno)) ? -1 : -1;
+	if (link < 0) {
+		cf_err("cannot attach %s: %s", prog_pin, strerror(errno));
+		return -1;
+	}
 	cf_pin_path(path, sizeof(path), link_pin);
 	if (bpf_obj_pin(link, path)) {
+		cf_err("cannot pin %s: %s", path, strerror(errno));
 		close(link);
-		return cf_err("cannot pin %s: %s", path, strerror(errno)) ? -1 : -1;
+		return -1;
 	}
 	close(link);
 	return 0;
@@ -364,7 +369,8 @@ int cf_read_live(struct cf_live *live)
 	len = sizeof(li);
 	if (bpf_obj_get_info_by_fd(fd, &li, &len)) {
 		close(fd);
-		return cf_err("cannot read link info: %s", strerror(errno)), -1;
+		cf_err("cannot read link info: %s", strerror(errno));
+		return -1;
 	}
 	close(fd);
 	live->link_id = li.id;
@@ -375,7 +381,8 @@ int cf_read_live(struct cf_live *live)
 	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &pi, &len)) {
 		if (fd >= 0)
 			close(fd);
-		return cf_err("cannot read program %u: %s", li.prog_id, strerror(errno)), -1;
+		cf_err("cannot read program %u: %s", li.prog_id, strerror(errno));
+		return -1;
 	}
 	close(fd);
 	snprintf(live->prog_name, sizeof(live->prog_name), "%s", pi.name);
