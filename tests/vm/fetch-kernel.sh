@@ -39,9 +39,13 @@ done
 
 mkdir -p "$work/root"
 for f in "$work"/deb/*.deb; do dpkg-deb -x "$f" "$work/root"; done
-vmlinuz=$(find "$work/root" -name 'vmlinuz-*' -type f | head -n1)
-[ -n "$vmlinuz" ] || die "no vmlinuz in $deps"
-ver=${vmlinuz##*/vmlinuz-}
+# boot/vmlinuz-VER (bookworm, trixie) or usr/lib/modules/VER/vmlinuz (sid)
+vmlinuz=$(find "$work/root" \( -name 'vmlinuz-*' -o -path '*/modules/*/vmlinuz' \) -type f | head -n1)
+[ -n "$vmlinuz" ] || die "no vmlinuz in $deps $more"
+case $vmlinuz in
+*/vmlinuz-*) ver=${vmlinuz##*/vmlinuz-} ;;
+*) ver=$(basename "$(dirname "$vmlinuz")") ;;
+esac
 moddir=$(find "$work/root" -type d -path "*/modules/$ver" | head -n1)
 [ -n "$moddir" ] || die "no modules directory for $ver"
 
@@ -50,6 +54,8 @@ depdir="$work/dep/lib/modules/$ver"
 mkdir -p "$depdir"
 (cd "$moddir" && find kernel -path '*drivers/vfio/*' -o -path '*virt/lib/*' | cpio -pdm --quiet "$depdir")
 cp "$moddir"/modules.builtin* "$moddir"/modules.order "$depdir"/ 2>/dev/null || true
+# sid's module package ships no modules.builtin*; vfio is never built in
+touch "$depdir/modules.builtin" "$depdir/modules.builtin.modinfo"
 depmod -b "$work/dep" "$ver"
 order=$(modprobe -d "$work/dep" -S "$ver" --show-depends vfio-pci | awk '$1=="insmod" && !seen[$2]++ {print $2}')
 [ -n "$order" ] || die "modprobe could not order vfio-pci for $ver"
