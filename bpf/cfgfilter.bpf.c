@@ -93,19 +93,6 @@ struct {
 	__type(value, __u32); /* offset, 0: the device lacks it */
 } cfgf_caps SEC(".maps");
 
-/* deny: the verdict vfs_write's hook leaves for security_file_permission. */
-struct cf_verdict {
-	__u64 file;
-	__u32 armed;
-	__u32 pad;
-};
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct cf_verdict);
-} cfgf_deny SEC(".maps");
-
 enum cf_mode { CF_MODE_WRITE = 0, CF_MODE_DENY = 1, CF_MODE_READ = 2 };
 
 /* One access, as scalars: global BPF functions are verified once, apart
@@ -599,59 +586,85 @@ static __always_inline struct vfio_pci_core_device *vfio_pci_of(struct file *fil
 	return (void *)vd - bpf_core_field_offset(struct vfio_pci_core_device, vdev);
 }
 
-/* deny, step 1: decide on what the write carries, before vfs_write asks
- * security_file_permission. Attached only while the policy has deny rules. */
-SEC("fentry/vfs_write")
-int BPF_PROG(cfgfilter_deny_decide, struct file *file, const char *buf, size_t count,
-	     loff_t *pos)
+/* x86-64 system call numbers of the write calls the deny hook reads. */
+#define CF_NR_write 1
+#define CF_NR_pwrite64 18
+#define CF_NR_writev 20
+#define CF_NR_pwritev 296
+#define CF_NR_pwritev2 328
+#define CF_MAX_IOV 16
+
+struct cf_iovec {
+	__u64 base;
+	__u64 len;
+};
+
+/* One buffer of a write: 1 if a deny rule refuses it. */
+static __always_inline int deny_segment(const struct cf_policy *pol,
+					 const struct cf_dev_info *d, __u64 buf, __u64 off,
+					 __u64 len)
+{
+	struct cf_access a;
+
+	if ((off >> 40) != CF_VFIO_CONFIG_REGION)
+		return 0;
+	if (fill_access(&a, d, buf, off & CF_VFIO_OFFSET_MASK, len, CF_MODE_DENY))
+		return 0;
+	run_policy(&a, pol);
+	return a.denied;
+}
+
+/* deny: the one hook on every write path that may fail a write. It sees
+ * only (file, mask); the offset and the data come from the system call
+ * the task is in, read from its saved user registers. Writes that arrive
+ * otherwise (io_uring, splice) reach vfio, where the write program masks
+ * deny bits and reports masked_deny_fallback. Attached only while the
+ * policy has deny rules. */
+SEC("fmod_ret/security_file_permission")
+int BPF_PROG(cfgfilter_deny, struct file *file, int mask, int ret)
 {
 	struct vfio_pci_core_device *vdev;
 	const struct cf_policy *pol;
 	struct cf_dev_info d;
-	struct cf_verdict *v;
-	struct cf_access a;
-	loff_t off;
-
-	vdev = vfio_pci_of(file);
-	if (!vdev)
-		return 0;
-	v = bpf_task_storage_get(&cfgf_deny, bpf_get_current_task_btf(), 0,
-				 BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!v)
-		return 0;
-	v->armed = 0;
-	pol = live_policy();
-	if (!pol || !(pol->flags & CF_POL_DENY))
-		return 0;
-	if (bpf_probe_read_kernel(&off, sizeof(off), pos))
-		return 0;
-	if (((__u64)off >> 40) != CF_VFIO_CONFIG_REGION)
-		return 0;
-	dev_info_read(vdev, &d);
-	if (fill_access(&a, &d, (__u64)buf, (__u64)off & CF_VFIO_OFFSET_MASK, count,
-			CF_MODE_DENY))
-		return 0;
-	run_policy(&a, pol);
-	if (a.denied) {
-		v->file = (__u64)file;
-		v->armed = 1;
-	}
-	return 0;
-}
-
-/* deny, step 2: the one hook on the write path that may fail it. */
-SEC("fmod_ret/security_file_permission")
-int BPF_PROG(cfgfilter_deny_enforce, struct file *file, int mask, int ret)
-{
-	struct cf_verdict *v;
+	struct pt_regs *regs;
+	__u64 nr, buf, cnt, pos, fpos;
 	struct cf_stats *st;
+	int denied = 0;
 
 	if (ret || !(mask & MAY_WRITE))
 		return ret;
-	v = bpf_task_storage_get(&cfgf_deny, bpf_get_current_task_btf(), 0, 0);
-	if (!v || !v->armed || v->file != (__u64)file)
+	vdev = vfio_pci_of(file);
+	if (!vdev)
 		return 0;
-	v->armed = 0;
+	pol = live_policy();
+	if (!pol || !(pol->flags & CF_POL_DENY))
+		return 0;
+	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	nr = BPF_CORE_READ(regs, orig_ax);
+	buf = BPF_CORE_READ(regs, si);
+	cnt = BPF_CORE_READ(regs, dx);
+	pos = BPF_CORE_READ(regs, r10);
+	fpos = BPF_CORE_READ(file, f_pos);
+	if (nr == CF_NR_write || nr == CF_NR_writev || (nr == CF_NR_pwritev2 && pos == (__u64)-1))
+		pos = fpos; /* the file position, not an explicit offset */
+	dev_info_read(vdev, &d);
+
+	if (nr == CF_NR_write || nr == CF_NR_pwrite64) {
+		denied = deny_segment(pol, &d, buf, pos, cnt);
+	} else if (nr == CF_NR_writev || nr == CF_NR_pwritev || nr == CF_NR_pwritev2) {
+		for (int i = 0; i < CF_MAX_IOV; i++) {
+			struct cf_iovec iov;
+
+			if (i >= cnt || denied)
+				break;
+			if (bpf_probe_read_user(&iov, sizeof(iov), (void *)(buf + i * sizeof(iov))))
+				break;
+			denied = deny_segment(pol, &d, iov.base, pos, iov.len);
+			pos += iov.len;
+		}
+	}
+	if (!denied)
+		return 0;
 	st = stats();
 	if (st)
 		st->denied++;

@@ -74,7 +74,7 @@ int cmd_load(int argc, char **argv)
 	};
 	const char *policy_file = NULL;
 	struct cfgfilter_bpf *skel = NULL;
-	struct bpf_link *deny_decide = NULL, *deny_enforce = NULL;
+	struct bpf_link *deny = NULL;
 	unsigned long long fops, bus;
 	struct cf_policy policy;
 	char err[512], hash[17];
@@ -137,9 +137,8 @@ int cmd_load(int argc, char **argv)
 	}
 	skel->rodata->cf_vfio_device_fops = fops;
 	skel->rodata->cf_pci_bus_type = bus;
-	/* Hooks on every process's file I/O: attached only for deny rules. */
-	bpf_program__set_autoattach(skel->progs.cfgfilter_deny_decide, false);
-	bpf_program__set_autoattach(skel->progs.cfgfilter_deny_enforce, false);
+	/* A hook on every process's file I/O: attached only for deny rules. */
+	bpf_program__set_autoattach(skel->progs.cfgfilter_deny, false);
 
 	if (cfgfilter_bpf__load(skel)) {
 		cf_err("cannot load the BPF programs: %s; rerun with -v for libbpf and verifier detail",
@@ -160,12 +159,10 @@ int cmd_load(int argc, char **argv)
 		goto out;
 	}
 	if (policy.flags & CF_POL_DENY) {
-		deny_decide = bpf_program__attach(skel->progs.cfgfilter_deny_decide);
-		deny_enforce = deny_decide ? bpf_program__attach(skel->progs.cfgfilter_deny_enforce)
-					   : NULL;
-		if (!deny_enforce) {
-			cf_err("cannot attach the deny hooks (fentry/vfs_write, "
-			       "fmod_ret/security_file_permission): %s", strerror(errno));
+		deny = bpf_program__attach(skel->progs.cfgfilter_deny);
+		if (!deny) {
+			cf_err("cannot attach the deny hook (fmod_ret/security_file_permission): %s",
+			       strerror(errno));
 			goto out;
 		}
 	}
@@ -181,12 +178,10 @@ int cmd_load(int argc, char **argv)
 			{ .name = CF_PIN_PROG, .prog = skel->progs.cfgfilter_write },
 			{ .name = CF_PIN_PROG_READ, .prog = skel->progs.cfgfilter_read },
 			{ .name = CF_PIN_PROG_CLOSE, .prog = skel->progs.cfgfilter_close },
-			{ .name = CF_PIN_PROG_DENY_DECIDE, .prog = skel->progs.cfgfilter_deny_decide },
-			{ .name = CF_PIN_PROG_DENY_ENFORCE, .prog = skel->progs.cfgfilter_deny_enforce },
+			{ .name = CF_PIN_PROG_DENY, .prog = skel->progs.cfgfilter_deny },
 			{ .name = CF_PIN_LINK_READ, .link = skel->links.cfgfilter_read },
 			{ .name = CF_PIN_LINK_CLOSE, .link = skel->links.cfgfilter_close },
-			{ .name = CF_PIN_LINK_DENY_DECIDE, .link = deny_decide },
-			{ .name = CF_PIN_LINK_DENY_ENFORCE, .link = deny_enforce },
+			{ .name = CF_PIN_LINK_DENY, .link = deny },
 			{ .name = CF_PIN_LINK, .link = skel->links.cfgfilter_write },
 		};
 		if (pin_all(pins, sizeof(pins) / sizeof(pins[0])))
@@ -194,14 +189,13 @@ int cmd_load(int argc, char **argv)
 	}
 	cf_info("loaded: %u rules (policy %016llx) on %s%s, pinned in %s", policy.nrules,
 		(unsigned long long)policy.hash, CF_ATTACH_POINT,
-		policy.flags & CF_POL_DENY ? " and the deny hooks" : "", CF_PIN_DIR);
+		policy.flags & CF_POL_DENY ? " and the deny hook" : "", CF_PIN_DIR);
 	ret = 0;
 out:
 	if (ret)
 		cf_remove_pins(); /* nothing half-loaded stays behind */
 	/* Pinned links stay attached when our fds close. */
-	bpf_link__destroy(deny_decide);
-	bpf_link__destroy(deny_enforce);
+	bpf_link__destroy(deny);
 	cfgfilter_bpf__destroy(skel);
 	return ret;
 }

@@ -77,8 +77,8 @@ static int apply(const char *file)
 	}
 	if (cf_lock_pins() || cf_read_live(&live))
 		return 1;
-	/* Hooks for new deny rules go in before the switch; with the old
-	 * policy they deny nothing. */
+	/* The hook for new deny rules goes in before the switch; with the old
+	 * policy it denies nothing. */
 	if ((p.flags & CF_POL_DENY) && cf_deny_attach())
 		return cf_err("nothing changed: the live policy stays");
 	if (cf_policy_install(&p)) {

@@ -31,8 +31,8 @@ static const char *method_of(unsigned int action, const struct cf_live *l)
 	case CF_ACT_VIRTUALIZE:
 		return "rewrite on write + shadow restored on read (fexit vfio_pci_config_rw)";
 	case CF_ACT_DENY:
-		return l->deny_attached ? "EPERM (fentry vfs_write + fmod_ret security_file_permission); "
-					  "other write paths: masked"
+		return l->deny_attached ? "EPERM (fmod_ret security_file_permission) for write, "
+					  "pwrite, writev, pwritev, pwritev2; other paths (io_uring): masked"
 					: "NOT ATTACHED: masked instead";
 	case CF_ACT_AUDIT:
 		return "report only";
@@ -66,7 +66,7 @@ static int print_json(const struct cf_live *l, int loaded)
 		json_object_set_new(o, "bpf_stats_enabled", json_boolean(stats_enabled()));
 		json_object_set_new(o, "run_cnt", json_integer((json_int_t)l->run_cnt));
 		json_object_set_new(o, "run_time_ns", json_integer((json_int_t)l->run_time_ns));
-		json_object_set_new(o, "deny_hooks_attached", json_boolean(l->deny_attached));
+		json_object_set_new(o, "deny_hook_attached", json_boolean(l->deny_attached));
 		json_object_set_new(o, "methods", methods_json(l));
 		pol = cf_policy_json(&l->policy);
 		json_object_set_new(o, "policy_hash", json_incref(json_object_get(pol, "hash")));

@@ -283,26 +283,17 @@ int cf_deny_attach(void)
 {
 	char path[256];
 
-	cf_pin_path(path, sizeof(path), CF_PIN_LINK_DENY_ENFORCE);
+	cf_pin_path(path, sizeof(path), CF_PIN_LINK_DENY);
 	if (access(path, F_OK) == 0)
 		return 0;
-	/* decide before enforce: enforce acts only on a verdict decide left */
-	if (attach_pinned(CF_PIN_PROG_DENY_DECIDE, CF_PIN_LINK_DENY_DECIDE))
-		return -1;
-	if (attach_pinned(CF_PIN_PROG_DENY_ENFORCE, CF_PIN_LINK_DENY_ENFORCE)) {
-		cf_deny_detach();
-		return -1;
-	}
-	return 0;
+	return attach_pinned(CF_PIN_PROG_DENY, CF_PIN_LINK_DENY);
 }
 
 void cf_deny_detach(void)
 {
 	char path[256];
 
-	cf_pin_path(path, sizeof(path), CF_PIN_LINK_DENY_ENFORCE);
-	unlink(path);
-	cf_pin_path(path, sizeof(path), CF_PIN_LINK_DENY_DECIDE);
+	cf_pin_path(path, sizeof(path), CF_PIN_LINK_DENY);
 	unlink(path);
 }
 
@@ -401,7 +392,7 @@ int cf_read_live(struct cf_live *live)
 		return -1;
 	{
 		char p[256];
-		cf_pin_path(p, sizeof(p), CF_PIN_LINK_DENY_ENFORCE);
+		cf_pin_path(p, sizeof(p), CF_PIN_LINK_DENY);
 		live->deny_attached = access(p, F_OK) == 0;
 	}
 	return 0;

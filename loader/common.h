@@ -11,14 +11,12 @@
 #define CF_PIN_LINK "link_config_write"
 #define CF_PIN_LINK_READ "link_config_read"
 #define CF_PIN_LINK_CLOSE "link_device_close"
-#define CF_PIN_LINK_DENY_DECIDE "link_deny_decide"
-#define CF_PIN_LINK_DENY_ENFORCE "link_deny_enforce"
+#define CF_PIN_LINK_DENY "link_deny"
 /* Programs, so apply can attach the deny hooks later. */
 #define CF_PIN_PROG "prog_config_write"
 #define CF_PIN_PROG_READ "prog_config_read"
 #define CF_PIN_PROG_CLOSE "prog_device_close"
-#define CF_PIN_PROG_DENY_DECIDE "prog_deny_decide"
-#define CF_PIN_PROG_DENY_ENFORCE "prog_deny_enforce"
+#define CF_PIN_PROG_DENY "prog_deny"
 /* Maps. */
 #define CF_PIN_EVENTS "events"
 #define CF_PIN_STATS "stats"
@@ -78,8 +76,8 @@ __u32 cf_live_policy_map_id(void); /* 0 if unknown */
  * "policy" pin follow. Every access sees the old or the new policy. */
 int cf_policy_install(const struct cf_policy *p);
 
-/* Attach the deny hooks from their pinned programs and pin the links, or
- * remove those pins (detaching them). */
+/* Attach the deny hook from its pinned program and pin the link, or remove
+ * that pin (detaching it). */
 int cf_deny_attach(void);
 void cf_deny_detach(void);
 

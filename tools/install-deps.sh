@@ -7,7 +7,7 @@ export PATH="$PATH:/usr/sbin:/sbin"
 # libclang-rt-dev: clang's libFuzzer and sanitizer runtimes (build/fuzz_policy),
 # for the same clang version as the clang package.
 pkgs=(make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libjansson-dev
-      libcmocka-dev libclang-rt-dev qemu-system-x86 busybox-static cpio kmod xz-utils zstd gzip)
+      libcmocka-dev libclang-rt-dev liburing-dev qemu-system-x86 busybox-static cpio kmod xz-utils zstd gzip)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")

@@ -13,6 +13,12 @@
  *   p1|p2|p4 OFF          read the physical register through sysfs config,
  *                         print "pW OFF VALUE" (while the device is open:
  *                         vfio restores config space when it is closed)
+ *   lw OFF HEX            lseek to OFF, then write() the bytes
+ *   wv OFF HEX,HEX,...    pwritev, one iovec per comma-separated chunk
+ *   wv2 OFF HEX,HEX,...   pwritev2 (flags 0), likewise
+ *   uw|uwa OFF HEX        io_uring IORING_OP_WRITE; uwa forces it onto an
+ *                         io-wq worker thread (IOSQE_ASYNC)
+ *   uwv|uwva OFF HEX,...  io_uring IORING_OP_WRITEV, likewise
  *   exp                   print the PCIe capability offset
  * OFF is a number or exp+N: N bytes into the PCIe capability, found by
  * walking the capability list through vfio. */
@@ -26,6 +32,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/uio.h>
+#include <liburing.h>
 #include <linux/vfio.h>
 
 static int dev_fd;
@@ -117,6 +125,60 @@ static uint32_t parse_off(const char *s)
 	return strtoul(s, NULL, 0);
 }
 
+/* "e072,00" -> iovecs {e0 72}, {00}; bytes live in one static buffer. */
+static int parse_iov(const char *spec, struct iovec *iov, int max)
+{
+	static unsigned char bytes[8192];
+	size_t used = 0;
+	int n = 0;
+
+	while (*spec && n < max) {
+		const char *end = strchr(spec, ',');
+		size_t len = (end ? (size_t)(end - spec) : strlen(spec)) / 2;
+		if (used + len > sizeof(bytes))
+			break;
+		iov[n].iov_base = bytes + used;
+		iov[n].iov_len = len;
+		for (size_t k = 0; k < len; k++)
+			sscanf(spec + 2 * k, "%2hhx", &bytes[used + k]);
+		used += len;
+		n++;
+		spec = end ? end + 1 : spec + strlen(spec);
+	}
+	return n;
+}
+
+static const char *uring_write(uint64_t off, struct iovec *iov, int n, int vectored, int async)
+{
+	static char msg[64];
+	struct io_uring ring;
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
+	int res;
+
+	if (io_uring_queue_init(4, &ring, 0) < 0)
+		return "io_uring_queue_init failed";
+	sqe = io_uring_get_sqe(&ring);
+	if (vectored)
+		io_uring_prep_writev(sqe, dev_fd, iov, n, off);
+	else
+		io_uring_prep_write(sqe, dev_fd, iov[0].iov_base, iov[0].iov_len, off);
+	if (async)
+		sqe->flags |= IOSQE_ASYNC;
+	io_uring_submit(&ring);
+	if (io_uring_wait_cqe(&ring, &cqe) < 0) {
+		io_uring_queue_exit(&ring);
+		return "io_uring_wait_cqe failed";
+	}
+	res = cqe->res;
+	io_uring_cqe_seen(&ring, cqe);
+	io_uring_queue_exit(&ring);
+	if (res < 0)
+		return strerror(-res);
+	snprintf(msg, sizeof(msg), "ok %d", res);
+	return msg;
+}
+
 static long long now_ns(void)
 {
 	struct timespec ts;
@@ -202,6 +264,29 @@ int main(int argc, char **argv)
 				die("read", path);
 			close(fd);
 			printf("%s 0x%03x 0x%0*x\n", op, off, (op[1] - '0') * 2, v);
+		} else if (!strcmp(op, "lw") || !strcmp(op, "wv") || !strcmp(op, "wv2") ||
+			   !strcmp(op, "uw") || !strcmp(op, "uwa") || !strcmp(op, "uwv") ||
+			   !strcmp(op, "uwva")) {
+			need(i, 2, argc, op);
+			uint32_t off = parse_off(argv[++i]);
+			struct iovec iov[16];
+			int n = parse_iov(argv[++i], iov, 16);
+			const char *res;
+			ssize_t r = -1;
+			if (!strcmp(op, "lw")) {
+				if (lseek(dev_fd, cfg_base + off, SEEK_SET) >= 0)
+					r = write(dev_fd, iov[0].iov_base, iov[0].iov_len);
+			} else if (!strcmp(op, "wv")) {
+				r = pwritev(dev_fd, iov, n, cfg_base + off);
+			} else if (!strcmp(op, "wv2")) {
+				r = pwritev2(dev_fd, iov, n, cfg_base + off, 0);
+			}
+			if (op[0] == 'u')
+				res = uring_write(cfg_base + off, iov, n, op[2] == 'v',
+						  op[strlen(op) - 1] == 'a');
+			else
+				res = r >= 0 ? "ok" : strerror(errno);
+			printf("%s 0x%03x %s\n", op, off, res);
 		} else if (!strcmp(op, "exp")) {
 			printf("exp 0x%03x\n", find_exp());
 		} else {

@@ -35,11 +35,13 @@ expect_out "error is FILE:LINE:COL with a suggestion" "$P/bad.policy:2:18: *did 
 # --- mask: Bus Master stays, SERR goes through (hardware, via sysfs) -------------
 printf 'mask hdr.command.bus_master\nmask aer.uncor_severity.ecrc\n' > $P/mask.policy
 $CF load --policy $P/mask.policy >/dev/null
+# Writes flip bits (^), never just set them: qemu's e1000e comes up with
+# SERR already set, and a write that changes nothing proves nothing.
 out=$($VC $E p2 0x04)
 cmd0=$(echo "$out" | val_of p2 0x004)
-cmd1=$($VC $E w2 0x04 $((cmd0 | 0x0104)) p2 0x04 | val_of p2 0x004)
+cmd1=$($VC $E w2 0x04 $((cmd0 ^ 0x0104)) p2 0x04 | val_of p2 0x004)
 is "$(hex4 $((cmd1 & 0x4)))" "$(hex4 $((cmd0 & 0x4)))" "mask Bus Master: hardware bit unchanged (sysfs)"
-is "$(hex4 $((cmd1 & 0x100)))" 0x0100 "mask Bus Master: SERR in the same write reached hardware (sysfs)"
+is "$(hex4 $((cmd1 & 0x100)))" "$(hex4 $(((cmd0 ^ 0x100) & 0x100)))" "mask Bus Master: SERR flipped by the same write reached hardware (sysfs)"
 u0=$($VC $E p4 $um | awk '{print $3}')
 u1=$($VC $E w4 $um $(( u0 | 0x00081000 )) p4 $um | awk '/^p4/ {print $3}')
 is "$(hex8 $((u1 & 0x80000)))" "$(hex8 $((u0 & 0x80000)))" "mask AER uncor severity ECRC: hardware bit unchanged (sysfs)"
@@ -56,9 +58,9 @@ $CF unload >/dev/null
 printf 'virtualize hdr.command.serr\n' > $P/virt.policy
 $CF load --policy $P/virt.policy >/dev/null
 cmd0=$($VC $E p2 0x04 | val_of p2 0x004)
-out=$($VC $E w2 0x04 $((cmd0 | 0x100)) r2 0x04 p2 0x04)
+out=$($VC $E w2 0x04 $((cmd0 ^ 0x100)) r2 0x04 p2 0x04)
 got=$(echo "$out" | val_of r2 0x004)
-is "$(hex4 $((got & 0x100)))" 0x0100 "virtualize SERR: the writer reads back SERR set"
+is "$(hex4 $((got & 0x100)))" "$(hex4 $(((cmd0 ^ 0x100) & 0x100)))" "virtualize SERR: the writer reads back its flipped SERR"
 got=$(echo "$out" | val_of p2 0x004)
 is "$(hex4 $((got & 0x100)))" "$(hex4 $((cmd0 & 0x100)))" "virtualize SERR: hardware unchanged (sysfs)"
 got=$($VC $E r2 0x04 | val_of r2 0x004)
@@ -79,19 +81,19 @@ $CF unload >/dev/null
 # --- deny: EPERM, nothing written ----------------------------------------------
 printf 'deny hdr.command.bus_master\n' > $P/deny.policy
 $CF load --policy $P/deny.policy >/dev/null
-check "deny hooks pinned" [ -e $PIN/link_deny_enforce ]
+check "deny hook pinned" [ -e $PIN/link_deny ]
 cmd0=$($VC $E p2 0x04 | val_of p2 0x004)
-out=$($VC $E w2 0x04 $((cmd0 | 0x0104)) p2 0x04 w2 0x04 $((cmd0 | 0x0100)) p2 0x04)
+out=$($VC $E w2 0x04 $((cmd0 ^ 0x0104)) p2 0x04 w2 0x04 $((cmd0 ^ 0x0100)) p2 0x04)
 expect_out "deny: the write fails with EPERM" "*w2 0x004 * Operation not permitted*" "$out"
 is "$(echo "$out" | awk '/^p2/ {print $3; exit}')" "$(hex4 $cmd0)" "deny: nothing written, SERR in the same write did not go either (sysfs)"
 expect_out "deny: a write that leaves Bus Master alone succeeds" "*w2 0x004 0x*ok*" "$(echo "$out" | sed -n 3p)"
-is "$(hex4 $(( $(echo "$out" | awk '/^p2/ {v = $3} END {print v}') & 0x100)))" 0x0100 "deny: that write reached hardware (sysfs)"
+is "$(hex4 $(( $(echo "$out" | awk '/^p2/ {v = $3} END {print v}') & 0x100)))" "$(hex4 $(((cmd0 ^ 0x100) & 0x100)))" "deny: that write reached hardware (sysfs)"
 echo hello > /tmp/other && check "other files' writes are unaffected" grep -q hello /tmp/other
 ev=$($CF events --json)
 expect_out "deny event" "*\"action\":\"deny\"*\"result\":\"denied\"*" "$ev"
 check "denied counter" [ "$(counter denied)" -ge 1 ]
 $CF unload >/dev/null
-check "unload removed the deny hooks" sh -c "! bpftool prog show | grep -q cfgfilter_deny"
+check "unload removed the deny hook" sh -c "! bpftool prog show | grep -q cfgfilter_deny"
 
 # --- audit: hardware changes, the write is reported ------------------------------
 printf 'audit aer.uncor_severity\n' > $P/audit.policy
@@ -108,10 +110,10 @@ for sel in "8086:10d3" "8086:*" "class 02" "class 0200" "$E"; do
 	printf 'mask hdr.command.serr on %s\n' "$sel" > $P/sel.policy
 	$CF load --policy $P/sel.policy >/dev/null
 	ce=$($VC $E p2 0x04 | val_of p2 0x004); cn=$($VC $N p2 0x04 | val_of p2 0x004)
-	ge=$($VC $E w2 0x04 $((ce | 0x100)) p2 0x04 | val_of p2 0x004)
-	gn=$($VC $N w2 0x04 $((cn | 0x100)) p2 0x04 | val_of p2 0x004)
+	ge=$($VC $E w2 0x04 $((ce ^ 0x100)) p2 0x04 | val_of p2 0x004)
+	gn=$($VC $N w2 0x04 $((cn ^ 0x100)) p2 0x04 | val_of p2 0x004)
 	is "$(hex4 $((ge & 0x100)))" "$(hex4 $((ce & 0x100)))" "on $sel: e1000e SERR masked (sysfs)"
-	is "$(hex4 $((gn & 0x100)))" 0x0100 "on $sel: nvme SERR written (sysfs)"
+	is "$(hex4 $((gn & 0x100)))" "$(hex4 $(((cn ^ 0x100) & 0x100)))" "on $sel: nvme SERR written (sysfs)"
 	$CF unload >/dev/null
 done
 
@@ -133,7 +135,7 @@ expect_out "bpftool prog show has the new hash as metadata, version intact" "*cf
 check "bpftool map dump of the pinned policy shows the new rules" sh -c "bpftool map dump pinned $PIN/policy | grep -q 'hdr.command.serr'"
 bind_vfio "$N"
 cn=$($VC $N p2 0x04 | val_of p2 0x004)
-gn=$($VC $N w2 0x04 $((cn | 0x100)) p2 0x04 | val_of p2 0x004)
+gn=$($VC $N w2 0x04 $((cn ^ 0x100)) p2 0x04 | val_of p2 0x004)
 is "$(hex4 $((gn & 0x100)))" "$(hex4 $((cn & 0x100)))" "device bound after apply: its selector rule applies (sysfs)"
 
 # Concurrent stream: 200000 MPS writes (about a second here) while the
