@@ -93,6 +93,19 @@ struct {
 	__type(value, __u32); /* offset, 0: the device lacks it */
 } cfgf_caps SEC(".maps");
 
+/* deny for io_uring: io_write's hook decides, the fmod_ret enforces. */
+struct cf_verdict {
+	__u64 file;
+	__u32 armed;
+	__u32 pad;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct cf_verdict);
+} cfgf_deny_verdict SEC(".maps");
+
 enum cf_mode { CF_MODE_WRITE = 0, CF_MODE_DENY = 1, CF_MODE_READ = 2 };
 
 /* One access, as scalars: global BPF functions are verified once, apart
@@ -599,6 +612,11 @@ struct cf_iovec {
 	__u64 len;
 };
 
+/* IORING_OP_* (include/uapi/linux/io_uring.h) */
+#define CF_IORING_OP_WRITEV 2
+#define CF_IORING_OP_WRITE_FIXED 5
+#define CF_IORING_OP_WRITE 23
+
 /* One buffer of a write: 1 if a deny rule refuses it. */
 static __always_inline int deny_segment(const struct cf_policy *pol,
 					 const struct cf_dev_info *d, __u64 buf, __u64 off,
@@ -612,6 +630,23 @@ static __always_inline int deny_segment(const struct cf_policy *pol,
 		return 0;
 	run_policy(&a, pol);
 	return a.denied;
+}
+
+static __always_inline int deny_iovecs(const struct cf_policy *pol, const struct cf_dev_info *d,
+				       __u64 vec, __u64 cnt, __u64 pos)
+{
+	for (int i = 0; i < CF_MAX_IOV; i++) {
+		struct cf_iovec iov;
+
+		if (i >= cnt)
+			break;
+		if (bpf_probe_read_user(&iov, sizeof(iov), (void *)(vec + i * sizeof(iov))))
+			break;
+		if (deny_segment(pol, d, iov.base, pos, iov.len))
+			return 1;
+		pos += iov.len;
+	}
+	return 0;
 }
 
 /* deny: the one hook on every write path that may fail a write. It sees
@@ -652,15 +687,14 @@ int BPF_PROG(cfgfilter_deny, struct file *file, int mask, int ret)
 	if (nr == CF_NR_write || nr == CF_NR_pwrite64) {
 		denied = deny_segment(pol, &d, buf, pos, cnt);
 	} else if (nr == CF_NR_writev || nr == CF_NR_pwritev || nr == CF_NR_pwritev2) {
-		for (int i = 0; i < CF_MAX_IOV; i++) {
-			struct cf_iovec iov;
-
-			if (i >= cnt || denied)
-				break;
-			if (bpf_probe_read_user(&iov, sizeof(iov), (void *)(buf + i * sizeof(iov))))
-				break;
-			denied = deny_segment(pol, &d, iov.base, pos, iov.len);
-			pos += iov.len;
+		denied = deny_iovecs(pol, &d, buf, cnt, pos);
+	} else {
+		/* io_uring, inline or on an io-wq worker: io_write's hook decided */
+		struct cf_verdict *v = bpf_task_storage_get(&cfgf_deny_verdict,
+							    bpf_get_current_task_btf(), 0, 0);
+		if (v && v->armed && v->file == (__u64)file) {
+			v->armed = 0;
+			denied = 1;
 		}
 	}
 	if (!denied)
@@ -669,4 +703,52 @@ int BPF_PROG(cfgfilter_deny, struct file *file, int mask, int ret)
 	if (st)
 		st->denied++;
 	return -EPERM;
+}
+
+/* deny for io_uring WRITE, WRITE_FIXED and WRITEV: io_write runs in the
+ * task that then asks security_file_permission (the submitter inline, an
+ * io-wq worker otherwise); decide here on the request's buffer. Every
+ * call re-decides, so a retried request is judged again. */
+SEC("fentry/io_write")
+int BPF_PROG(cfgfilter_deny_uring, struct io_kiocb *req, unsigned int issue_flags)
+{
+	struct vfio_pci_core_device *vdev;
+	const struct cf_policy *pol;
+	struct file *file = BPF_CORE_READ(req, file);
+	struct cf_dev_info d;
+	struct cf_verdict *v;
+	struct io_rw *rw;
+	__u64 addr, len, pos;
+	__u8 op;
+	int denied = 0;
+
+	vdev = vfio_pci_of(file);
+	if (!vdev)
+		return 0;
+	v = bpf_task_storage_get(&cfgf_deny_verdict, bpf_get_current_task_btf(), 0,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!v)
+		return 0;
+	v->armed = 0;
+	pol = live_policy();
+	if (!pol || !(pol->flags & CF_POL_DENY))
+		return 0;
+	/* the request's command data, an io_rw for reads and writes */
+	rw = (void *)req + bpf_core_field_offset(struct io_kiocb, cmd);
+	op = BPF_CORE_READ(req, opcode);
+	addr = BPF_CORE_READ(rw, addr);
+	len = BPF_CORE_READ(rw, len);
+	pos = BPF_CORE_READ(rw, kiocb.ki_pos);
+	if (pos == (__u64)-1)
+		pos = BPF_CORE_READ(file, f_pos);
+	dev_info_read(vdev, &d);
+	if (op == CF_IORING_OP_WRITE || op == CF_IORING_OP_WRITE_FIXED)
+		denied = deny_segment(pol, &d, addr, pos, len);
+	else if (op == CF_IORING_OP_WRITEV)
+		denied = deny_iovecs(pol, &d, addr, len, pos);
+	if (denied) {
+		v->file = (__u64)file;
+		v->armed = 1;
+	}
+	return 0;
 }

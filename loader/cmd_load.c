@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <bpf/btf.h>
 #include "commands.h"
 #include "common.h"
 #include "policy.h"
@@ -38,6 +39,19 @@ static int need_no_lockdown(void)
 			      "which the mask action needs; boot with lockdown=none to use cfgfilter",
 			      strstr(buf, "[integrity]") ? "integrity" : "confidentiality");
 	return 0;
+}
+
+/* Is fn a function in the running kernel's BTF (vmlinux)? */
+static bool kernel_has_func(const char *fn)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	bool found;
+
+	if (!btf)
+		return false;
+	found = btf__find_by_name_kind(btf, fn, BTF_KIND_FUNC) > 0;
+	btf__free(btf);
+	return found;
 }
 
 struct pin {
@@ -74,7 +88,8 @@ int cmd_load(int argc, char **argv)
 	};
 	const char *policy_file = NULL;
 	struct cfgfilter_bpf *skel = NULL;
-	struct bpf_link *deny = NULL;
+	struct bpf_link *deny = NULL, *deny_uring = NULL;
+	bool uring;
 	unsigned long long fops, bus;
 	struct cf_policy policy;
 	char err[512], hash[17];
@@ -139,6 +154,12 @@ int cmd_load(int argc, char **argv)
 	skel->rodata->cf_pci_bus_type = bus;
 	/* A hook on every process's file I/O: attached only for deny rules. */
 	bpf_program__set_autoattach(skel->progs.cfgfilter_deny, false);
+	bpf_program__set_autoattach(skel->progs.cfgfilter_deny_uring, false);
+	uring = kernel_has_func("io_write");
+	bpf_program__set_autoload(skel->progs.cfgfilter_deny_uring, uring);
+	if (!uring && (policy.flags & CF_POL_DENY))
+		cf_info("io_write is not in this kernel's BTF: deny bits written through io_uring "
+			"are masked instead of refused");
 
 	if (cfgfilter_bpf__load(skel)) {
 		cf_err("cannot load the BPF programs: %s; rerun with -v for libbpf and verifier detail",
@@ -159,6 +180,14 @@ int cmd_load(int argc, char **argv)
 		goto out;
 	}
 	if (policy.flags & CF_POL_DENY) {
+		if (uring) {
+			deny_uring = bpf_program__attach(skel->progs.cfgfilter_deny_uring);
+			if (!deny_uring) {
+				cf_err("cannot attach the io_uring deny hook (fentry/io_write): %s",
+				       strerror(errno));
+				goto out;
+			}
+		}
 		deny = bpf_program__attach(skel->progs.cfgfilter_deny);
 		if (!deny) {
 			cf_err("cannot attach the deny hook (fmod_ret/security_file_permission): %s",
@@ -179,8 +208,10 @@ int cmd_load(int argc, char **argv)
 			{ .name = CF_PIN_PROG_READ, .prog = skel->progs.cfgfilter_read },
 			{ .name = CF_PIN_PROG_CLOSE, .prog = skel->progs.cfgfilter_close },
 			{ .name = CF_PIN_PROG_DENY, .prog = skel->progs.cfgfilter_deny },
+			{ .name = CF_PIN_PROG_DENY_URING, .prog = uring ? skel->progs.cfgfilter_deny_uring : NULL },
 			{ .name = CF_PIN_LINK_READ, .link = skel->links.cfgfilter_read },
 			{ .name = CF_PIN_LINK_CLOSE, .link = skel->links.cfgfilter_close },
+			{ .name = CF_PIN_LINK_DENY_URING, .link = deny_uring },
 			{ .name = CF_PIN_LINK_DENY, .link = deny },
 			{ .name = CF_PIN_LINK, .link = skel->links.cfgfilter_write },
 		};
@@ -196,6 +227,7 @@ out:
 		cf_remove_pins(); /* nothing half-loaded stays behind */
 	/* Pinned links stay attached when our fds close. */
 	bpf_link__destroy(deny);
+	bpf_link__destroy(deny_uring);
 	cfgfilter_bpf__destroy(skel);
 	return ret;
 }

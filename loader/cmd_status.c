@@ -31,9 +31,13 @@ static const char *method_of(unsigned int action, const struct cf_live *l)
 	case CF_ACT_VIRTUALIZE:
 		return "rewrite on write + shadow restored on read (fexit vfio_pci_config_rw)";
 	case CF_ACT_DENY:
-		return l->deny_attached ? "EPERM (fmod_ret security_file_permission) for write, "
-					  "pwrite, writev, pwritev, pwritev2; other paths (io_uring): masked"
-					: "NOT ATTACHED: masked instead";
+		if (!l->deny_attached)
+			return "NOT ATTACHED: masked instead";
+		return l->deny_uring_attached
+			       ? "EPERM (fmod_ret security_file_permission) for pwrite, writev, pwritev, "
+				 "pwritev2 and io_uring (fentry io_write); other paths: masked"
+			       : "EPERM (fmod_ret security_file_permission) for pwrite, writev, pwritev, "
+				 "pwritev2; io_uring and other paths: masked";
 	case CF_ACT_AUDIT:
 		return "report only";
 	}
@@ -67,6 +71,8 @@ static int print_json(const struct cf_live *l, int loaded)
 		json_object_set_new(o, "run_cnt", json_integer((json_int_t)l->run_cnt));
 		json_object_set_new(o, "run_time_ns", json_integer((json_int_t)l->run_time_ns));
 		json_object_set_new(o, "deny_hook_attached", json_boolean(l->deny_attached));
+		json_object_set_new(o, "deny_io_uring_hook_attached",
+				    json_boolean(l->deny_uring_attached));
 		json_object_set_new(o, "methods", methods_json(l));
 		pol = cf_policy_json(&l->policy);
 		json_object_set_new(o, "policy_hash", json_incref(json_object_get(pol, "hash")));

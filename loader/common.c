@@ -286,7 +286,15 @@ int cf_deny_attach(void)
 	cf_pin_path(path, sizeof(path), CF_PIN_LINK_DENY);
 	if (access(path, F_OK) == 0)
 		return 0;
-	return attach_pinned(CF_PIN_PROG_DENY, CF_PIN_LINK_DENY);
+	/* the io_uring decider first: the enforcer acts on its verdicts */
+	cf_pin_path(path, sizeof(path), CF_PIN_PROG_DENY_URING);
+	if (access(path, F_OK) == 0 && attach_pinned(CF_PIN_PROG_DENY_URING, CF_PIN_LINK_DENY_URING))
+		return -1;
+	if (attach_pinned(CF_PIN_PROG_DENY, CF_PIN_LINK_DENY)) {
+		cf_deny_detach();
+		return -1;
+	}
+	return 0;
 }
 
 void cf_deny_detach(void)
@@ -294,6 +302,8 @@ void cf_deny_detach(void)
 	char path[256];
 
 	cf_pin_path(path, sizeof(path), CF_PIN_LINK_DENY);
+	unlink(path);
+	cf_pin_path(path, sizeof(path), CF_PIN_LINK_DENY_URING);
 	unlink(path);
 }
 
@@ -394,6 +404,8 @@ int cf_read_live(struct cf_live *live)
 		char p[256];
 		cf_pin_path(p, sizeof(p), CF_PIN_LINK_DENY);
 		live->deny_attached = access(p, F_OK) == 0;
+		cf_pin_path(p, sizeof(p), CF_PIN_LINK_DENY_URING);
+		live->deny_uring_attached = access(p, F_OK) == 0;
 	}
 	return 0;
 }

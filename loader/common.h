@@ -12,11 +12,13 @@
 #define CF_PIN_LINK_READ "link_config_read"
 #define CF_PIN_LINK_CLOSE "link_device_close"
 #define CF_PIN_LINK_DENY "link_deny"
+#define CF_PIN_LINK_DENY_URING "link_deny_uring"
 /* Programs, so apply can attach the deny hooks later. */
 #define CF_PIN_PROG "prog_config_write"
 #define CF_PIN_PROG_READ "prog_config_read"
 #define CF_PIN_PROG_CLOSE "prog_device_close"
 #define CF_PIN_PROG_DENY "prog_deny"
+#define CF_PIN_PROG_DENY_URING "prog_deny_uring" /* absent when io_write is not in BTF */
 /* Maps. */
 #define CF_PIN_EVENTS "events"
 #define CF_PIN_STATS "stats"
@@ -67,6 +69,7 @@ struct cf_live {
 	struct cf_stats stats; /* summed over CPUs */
 	unsigned int ringbuf_bytes;
 	bool deny_attached;
+	bool deny_uring_attached;
 };
 int cf_read_live(struct cf_live *live);
 __u32 cf_live_policy_map_id(void); /* 0 if unknown */
@@ -76,8 +79,9 @@ __u32 cf_live_policy_map_id(void); /* 0 if unknown */
  * "policy" pin follow. Every access sees the old or the new policy. */
 int cf_policy_install(const struct cf_policy *p);
 
-/* Attach the deny hook from its pinned program and pin the link, or remove
- * that pin (detaching it). */
+/* Attach the deny hooks from their pinned programs and pin the links, or
+ * remove those pins (detaching them). The io_uring hook is attached when
+ * its program was loaded. */
 int cf_deny_attach(void);
 void cf_deny_detach(void);
 

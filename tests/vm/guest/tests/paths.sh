@@ -61,15 +61,9 @@ for action in mask virtualize audit deny; do
 			expect_out "audit via $path: reported" "*\"action\":\"audit\"*" "$ev" ;;
 		deny)
 			is "$(hex4 $((hw & 0x100)))" "$(hex4 $((cmd0 & 0x100)))" "deny via $path: SERR kept in hardware"
-			case $path in
-			io_uring*)
-				# documented limit: no EPERM here yet, the bits are masked and reported
-				expect_out "deny via $path: masked and reported as masked_deny_fallback" \
-					"*\"result\":\"masked_deny_fallback\"*" "$ev" ;;
-			*)
-				expect_out "deny via $path: EPERM" "*Operation not permitted*" "$res"
-				is "$(hex4 $hw)" "$(hex4 $cmd0)" "deny via $path: nothing of the write reached hardware" ;;
-			esac ;;
+			expect_out "deny via $path: EPERM" "*Operation not permitted*" "$res"
+			is "$(hex4 $hw)" "$(hex4 $cmd0)" "deny via $path: nothing of the write reached hardware"
+			expect_out "deny via $path: reported as denied" "*\"result\":\"denied\"*" "$ev" ;;
 		esac
 		case $path in
 		*worker)
