@@ -70,6 +70,10 @@ $(BUILD)/fentry-floor: bench/fentry-floor.c | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -lbpf -lelf -lz -o $@
 
+$(BUILD)/devnull-pwrite: bench/devnull-pwrite.c | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
+
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) tests/unit/ref_model.h include/cf_mask.h | $(BUILD)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(LIB_OBJS) -lcmocka -ljansson -o $@
@@ -96,7 +100,8 @@ demo: deps
 	$(Q)tests/vm/demo.sh
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all $(BUILD)/fentry-floor $(BUILD)/fentry_floor.bpf.o
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/fentry-floor $(BUILD)/fentry_floor.bpf.o \
+		$(BUILD)/devnull-pwrite
 	$(Q)bench/run.sh
 
 clean:

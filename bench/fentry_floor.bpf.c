@@ -12,3 +12,10 @@ int BPF_PROG(cfgfilter_floor)
 {
 	return 0;
 }
+
+/* Baseline for the deny hook: an fmod_ret that lets everything through. */
+SEC("fmod_ret/security_file_permission")
+int BPF_PROG(cfgfilter_floor_perm, struct file *file, int mask, int ret)
+{
+	return ret;
+}

@@ -12,6 +12,13 @@ function median(a, n,   i, j, t) {
 	for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
 	return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2
 }
+/^bench devnull/ {
+	for (i = 3; i <= NF; i++) { split($i, kv, "="); dv[kv[1]] = kv[2] }
+	dn++; dw = dv["writes"]
+	doff[dn] = dv["nofilter_ns"] / dw; dseed[dn] = dv["seed_ns"] / dw; ddeny[dn] = dv["deny_ns"] / dw
+	rs[dn] = dv["seed_ns"] / dv["nofilter_ns"]; rd[dn] = dv["deny_ns"] / dv["nofilter_ns"]
+	dfl[dn] = dv["empty_fmodret_ns"] / dw; rf2[dn] = dv["empty_fmodret_ns"] / dv["nofilter_ns"]
+}
 /^bench round=/ {
 	for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
 	n++; w = v["writes"]
@@ -32,6 +39,12 @@ END {
 	printf "  filter, half rewritten:      %8.0f ns/write  ratio %.3f\n", median(mask, n), median(rm, n)
 	printf "  Command register, no filter: %8.0f ns/write\n", median(co, n)
 	printf "  Command register, filter:    %8.0f ns/write  ratio %.3f (no rule on it)\n", median(cf, n), median(rc, n)
+	if (dn > 0) {
+		printf "  /dev/null 1-byte pwrite, no filter:        %6.0f ns\n", median(doff, dn)
+		printf "  /dev/null, seed policy (no deny hook):     %6.0f ns  ratio %.3f\n", median(dseed, dn), median(rs, dn)
+		printf "  /dev/null, empty fmod_ret (trampoline):    %6.0f ns  ratio %.3f\n", median(dfl, dn), median(rf2, dn)
+		printf "  /dev/null, deny rule (hook attached):      %6.0f ns  ratio %.3f\n", median(ddeny, dn), median(rd, dn)
+	}
 	if (s["pass_cnt"] > 0)
 		printf "  BPF program, no rewrite:     %8.0f ns/run (%d runs)\n", s["pass_ns"] / s["pass_cnt"], s["pass_cnt"]
 	if (fcnt > 0)

@@ -54,6 +54,7 @@ copy_bin() { # copy a program and its shared libraries
 }
 copy_bin "$build/cfgfilter" cfgfilter/cfgfilter
 copy_bin "$build/vfio-client" cfgfilter/vfio-client
+[ -x "$build/devnull-pwrite" ] && copy_bin "$build/devnull-pwrite" cfgfilter/devnull-pwrite
 if [ -x "$build/fentry-floor" ]; then
 	copy_bin "$build/fentry-floor" cfgfilter/fentry-floor
 	cp "$build/fentry_floor.bpf.o" "$root/cfgfilter/"

@@ -21,12 +21,26 @@ for r in $(seq 1 $ROUNDS); do
 	cmd_on=$(loop_cmd)
 	$CF events >/dev/null
 	$CF unload >/dev/null
-	/cfgfilter/fentry-floor /cfgfilter/fentry_floor.bpf.o /sys/fs/bpf/floor
+	/cfgfilter/fentry-floor /cfgfilter/fentry_floor.bpf.o cfgfilter_floor /sys/fs/bpf/floor
 	floor=$(loop 0x0010 0x0000)           # an empty fentry: the trampoline alone
 	rm /sys/fs/bpf/floor
 	off2=$(loop 0x0010 0x0000)
 	off=$(( (off1 + off2) / 2 ))
 	echo "bench round=$r writes=$N nofilter_ns=$off filter_pass_ns=$pass filter_masked_ns=$masked empty_fentry_ns=$floor cmd_nofilter_ns=$cmd_off cmd_filter_ns=$cmd_on"
+done
+
+# The deny hook's cost to everyone else: 1-byte pwrite to /dev/null, with no
+# filter, with the seed policy (no deny: hook not attached), with a deny rule.
+printf 'deny hdr.command.bus_master\n' > /tmp/deny.policy
+dn() { /cfgfilter/devnull-pwrite ${BENCH_DEVNULL:-200000} | awk '{print $3}'; }
+for r in $(seq 1 $ROUNDS); do
+	d_off1=$(dn)
+	$CF load >/dev/null; d_seed=$(dn); $CF unload >/dev/null
+	$CF load --policy /tmp/deny.policy >/dev/null; d_deny=$(dn); $CF unload >/dev/null
+	/cfgfilter/fentry-floor /cfgfilter/fentry_floor.bpf.o cfgfilter_floor_perm /sys/fs/bpf/floor_perm
+	d_floor=$(dn); rm /sys/fs/bpf/floor_perm
+	d_off2=$(dn)
+	echo "bench devnull round=$r writes=${BENCH_DEVNULL:-200000} nofilter_ns=$(( (d_off1 + d_off2) / 2 )) seed_ns=$d_seed deny_ns=$d_deny empty_fmodret_ns=$d_floor"
 done
 
 sysctl -qw kernel.bpf_stats_enabled=1
@@ -40,7 +54,7 @@ num() { echo "$1" | sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p"; }
 echo "bench stats pass_cnt=$(num "$s1" run_cnt) pass_ns=$(num "$s1" run_time_ns) total_cnt=$(num "$s2" run_cnt) total_ns=$(num "$s2" run_time_ns)"
 bpftool prog show name cfgfilter_write | sed 's/^/# /'
 $CF unload >/dev/null
-/cfgfilter/fentry-floor /cfgfilter/fentry_floor.bpf.o /sys/fs/bpf/floor
+/cfgfilter/fentry-floor /cfgfilter/fentry_floor.bpf.o cfgfilter_floor /sys/fs/bpf/floor
 loop 0x0010 0x0000 >/dev/null
 s3=$(bpftool -j prog show name cfgfilter_floor)
 rm /sys/fs/bpf/floor
