@@ -29,6 +29,11 @@ char LICENSE[] SEC("license") = "GPL"; /* bpf_probe_write_user is GPL-only */
 volatile char bpf_metadata_cfgfilter_version[] SEC(".data.rodata") = CF_VERSION;
 volatile char bpf_metadata_policy_hash[17] SEC(".data.rodata") = "";
 
+/* Set by the loader: false where the kernel forbids bpf_probe_write_user
+ * (lockdown). The verifier then drops those calls as dead code, so the
+ * object still loads; the loader turns mask and virtualize into deny. */
+const volatile bool cf_can_rewrite = true;
+
 /* Set by the loader from /proc/kallsyms: what a vfio-pci device fd is. */
 const volatile __u64 cf_vfio_device_fops = 0;
 const volatile __u64 cf_pci_bus_type = 0;
@@ -321,7 +326,7 @@ __noinline int cf_flush(struct cf_access *a)
 		struct cf_shadow *sh = bpf_map_lookup_elem(&cfgf_shadow, &k);
 		__u32 swin, sval;
 
-		if (!sh)
+		if (!sh || !cf_can_rewrite)
 			return 0;
 		swin = cf_window_mask(sh->mask, &w) & virt;
 		sval = w.reg_pos < 4 ? sh->value >> (8 * w.reg_pos) : 0;
@@ -363,7 +368,9 @@ __noinline int cf_flush(struct cf_access *a)
 	applied = req;
 	if (cf_changed(req, cur, protect)) {
 		applied = cf_merge(req, cur, protect);
-		err = bpf_probe_write_user((void *)(a->buf + w.buf_pos), &applied, len_1_4(len));
+		err = cf_can_rewrite ? bpf_probe_write_user((void *)(a->buf + w.buf_pos), &applied,
+							     len_1_4(len))
+				     : -1;
 		if (st) {
 			if (err)
 				st->rewrite_failed++;

@@ -61,6 +61,9 @@ struct cf_rule {
 	__u8 width;      /* register width in bytes: 1, 2 or 4 */
 	__u8 action;     /* enum cf_action */
 	__u8 selector;   /* enum cf_selector */
+	__u8 requested;  /* the action the policy asked for; differs from action
+			  * when the kernel cannot do it (lockdown: mask -> deny) */
+	__u8 pad[3];
 	__u32 sel_value;
 	__u32 sel_mask;
 	char sel_bdf[CF_DEV_LEN];

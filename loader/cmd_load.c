@@ -16,29 +16,12 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: cfgfilter load [--policy FILE]\n"
+	fprintf(f, "usage: cfgfilter load [--policy FILE] [--strict]\n"
 		   "Load the filter, attach it to %s and pin it under %s.\n"
-		   "Without --policy the seed policy is enforced (policy/default.policy).\n",
+		   "Without --policy the seed policy is enforced (policy/default.policy).\n"
+		   "Where the kernel forbids rewriting the writer's buffer (lockdown), mask and\n"
+		   "virtualize rules are enforced as deny; --strict refuses instead.\n",
 		   CF_ATTACH_POINT, CF_PIN_DIR);
-}
-
-/* mask and virtualize rewrite the writer's buffer with bpf_probe_write_user,
- * which kernel lockdown (integrity or confidentiality) forbids. */
-static int need_no_lockdown(void)
-{
-	char buf[128] = "";
-	FILE *f = fopen("/sys/kernel/security/lockdown", "r");
-
-	if (!f)
-		return 0; /* no securityfs or no lockdown LSM: the load tells */
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = 0;
-	fclose(f);
-	if (strstr(buf, "[integrity]") || strstr(buf, "[confidentiality]"))
-		return cf_err("kernel lockdown is on (%s); it forbids bpf_probe_write_user, "
-			      "which the mask action needs; boot with lockdown=none to use cfgfilter",
-			      strstr(buf, "[integrity]") ? "integrity" : "confidentiality");
-	return 0;
 }
 
 /* Is fn a function in the running kernel's BTF (vmlinux)? */
@@ -83,23 +66,27 @@ int cmd_load(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "policy", required_argument, NULL, 'p' },
+		{ "strict", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *policy_file = NULL;
 	struct cfgfilter_bpf *skel = NULL;
 	struct bpf_link *deny = NULL, *deny_uring = NULL;
-	bool uring;
+	bool uring, rewrite, strict = false;
 	unsigned long long fops, bus;
 	struct cf_policy policy;
 	char err[512], hash[17];
 	__u32 zero = 0;
 	int c, ret = 1, fd;
 
-	while ((c = getopt_long(argc, argv, "p:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:sh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			policy_file = optarg;
+			break;
+		case 's':
+			strict = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -122,7 +109,8 @@ int cmd_load(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
-	if (cf_need_root() || cf_need_bpffs() || cf_need_btf() || need_no_lockdown())
+	if (cf_need_root() || cf_need_bpffs() || cf_need_btf() ||
+	    cf_fit_policy(&policy, strict, &rewrite))
 		return 1;
 	/* The deny hook recognises vfio-pci device files by these addresses. */
 	fops = cf_kallsyms("vfio_device_fops", "vfio");
@@ -150,6 +138,7 @@ int cmd_load(int argc, char **argv)
 		cf_err("cannot open the BPF object: %s", strerror(errno));
 		goto out;
 	}
+	skel->rodata->cf_can_rewrite = rewrite;
 	skel->rodata->cf_vfio_device_fops = fops;
 	skel->rodata->cf_pci_bus_type = bus;
 	/* A hook on every process's file I/O: attached only for deny rules. */

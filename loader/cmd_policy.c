@@ -11,7 +11,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: cfgfilter policy check FILE    validate FILE, print what each rule compiles to\n"
 		   "       cfgfilter policy show [--json] the policy the kernel enforces now\n"
-		   "       cfgfilter policy apply FILE    replace the live policy, atomically\n");
+		   "       cfgfilter policy apply [--strict] FILE\n"
+		   "                                      replace the live policy, atomically\n");
 }
 
 static void print_policy(const struct cf_policy *p)
@@ -59,11 +60,12 @@ static int show(int json)
 	return 0;
 }
 
-static int apply(const char *file)
+static int apply(const char *file, bool strict)
 {
 	struct cf_policy p;
 	struct cf_live live;
 	char err[512];
+	bool rewrite;
 
 	if (cf_policy_load_file(file, &p, err, sizeof(err))) {
 		fprintf(stderr, "%s\nnothing changed: the live policy stays\n", err);
@@ -77,6 +79,8 @@ static int apply(const char *file)
 	}
 	if (cf_lock_pins() || cf_read_live(&live))
 		return 1;
+	if (cf_fit_policy(&p, strict, &rewrite))
+		return cf_err("nothing changed: the live policy stays");
 	/* The hook for new deny rules goes in before the switch; with the old
 	 * policy it denies nothing. */
 	if ((p.flags & CF_POL_DENY) && cf_deny_attach())
@@ -100,7 +104,9 @@ int cmd_policy(int argc, char **argv)
 	if (!strcmp(sub, "check") && argc == 3)
 		return check(argv[2]);
 	if (!strcmp(sub, "apply") && argc == 3)
-		return apply(argv[2]);
+		return apply(argv[2], false);
+	if (!strcmp(sub, "apply") && argc == 4 && !strcmp(argv[2], "--strict"))
+		return apply(argv[3], true);
 	if (!strcmp(sub, "show") && (argc == 2 || (argc == 3 && (!strcmp(argv[2], "--json") ||
 								  !strcmp(argv[2], "-j")))))
 		return show(argc == 3);

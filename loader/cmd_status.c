@@ -22,6 +22,16 @@ static int stats_enabled(void)
 	return v;
 }
 
+/* Rules the kernel could not enforce as asked (lockdown: mask -> deny). */
+static unsigned int fallbacks(const struct cf_live *l)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < l->policy.nrules && i < CF_MAX_RULES; i++)
+		n += l->policy.rules[i].requested != l->policy.rules[i].action;
+	return n;
+}
+
 /* How each action present in the policy is enforced now. */
 static const char *method_of(unsigned int action, const struct cf_live *l)
 {
@@ -33,6 +43,14 @@ static const char *method_of(unsigned int action, const struct cf_live *l)
 	case CF_ACT_DENY:
 		if (!l->deny_attached)
 			return "NOT ATTACHED: masked instead";
+		if (fallbacks(l))
+			return l->deny_uring_attached
+				       ? "EPERM (fmod_ret security_file_permission) for pwrite, writev, "
+					 "pwritev, pwritev2 and io_uring; other paths (splice): NOT "
+					 "filtered, no buffer rewrite on this kernel"
+				       : "EPERM (fmod_ret security_file_permission) for pwrite, writev, "
+					 "pwritev, pwritev2; io_uring and other paths: NOT filtered, no "
+					 "buffer rewrite on this kernel";
 		return l->deny_uring_attached
 			       ? "EPERM (fmod_ret security_file_permission) for pwrite, writev, pwritev, "
 				 "pwritev2 and io_uring (fentry io_write); other paths: masked"
@@ -74,6 +92,7 @@ static int print_json(const struct cf_live *l, int loaded)
 		json_object_set_new(o, "deny_io_uring_hook_attached",
 				    json_boolean(l->deny_uring_attached));
 		json_object_set_new(o, "methods", methods_json(l));
+		json_object_set_new(o, "fallback_rules", json_integer(fallbacks(l)));
 		pol = cf_policy_json(&l->policy);
 		json_object_set_new(o, "policy_hash", json_incref(json_object_get(pol, "hash")));
 		json_object_set_new(o, "rules", json_incref(json_object_get(pol, "rules")));
@@ -113,6 +132,9 @@ static void print_text(const struct cf_live *l)
 				printf("%-12s %s\n", cf_action_name(a), method_of(a, l));
 				break;
 			}
+	if (fallbacks(l))
+		printf("fallback:    %u mask/virtualize rules run as deny: this kernel forbids "
+		       "bpf_probe_write_user (lockdown)\n", fallbacks(l));
 	if (stats_enabled())
 		printf("runs:        %llu, %llu ns total, %.0f ns each\n", l->run_cnt, l->run_time_ns,
 		       l->run_cnt ? (double)l->run_time_ns / l->run_cnt : 0.0);

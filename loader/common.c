@@ -13,7 +13,9 @@
 #include <sys/vfs.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "bpf_insn.h"
 #include "common.h"
+#include "policy.h"
 #include "cfgfilter.skel.h"
 
 #ifndef BPF_FS_MAGIC
@@ -434,4 +436,71 @@ int cf_remove_pins(void)
 	if (!failed && rmdir(CF_PIN_DIR))
 		failed = cf_err("cannot remove %s: %s", CF_PIN_DIR, strerror(errno));
 	return failed;
+}
+
+static int lockdown_mode(void)
+{
+	char buf[128] = "";
+	FILE *f = fopen("/sys/kernel/security/lockdown", "r");
+
+	if (!f)
+		return 0;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	return strstr(buf, "[confidentiality]") ? 2 : strstr(buf, "[integrity]") ? 1 : 0;
+}
+
+/* Can a program call bpf_probe_write_user here? Load one that does. Not
+ * libbpf_probe_bpf_helper(): libbpf 1.1 reads the verifier's words, and
+ * 6.12 refuses with words it does not know ("program of this type cannot
+ * use helper"), which it takes for yes. */
+static bool can_write_user(void)
+{
+	const struct bpf_insn insns[] = {
+		BPF_ST_MEM(BPF_DW, BPF_REG_10, -8, 0),
+		BPF_MOV64_IMM(BPF_REG_1, 0),
+		BPF_MOV64_REG(BPF_REG_2, BPF_REG_10),
+		BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, -8),
+		BPF_MOV64_IMM(BPF_REG_3, 8),
+		BPF_EMIT_CALL(BPF_FUNC_probe_write_user),
+		BPF_MOV64_IMM(BPF_REG_0, 0),
+		BPF_EXIT_INSN(),
+	};
+	int fd = bpf_prog_load(BPF_PROG_TYPE_KPROBE, "cfgf_probe", "GPL", insns,
+			       sizeof(insns) / sizeof(insns[0]), NULL);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+int cf_fit_policy(struct cf_policy *p, bool strict, bool *rewrite)
+{
+	int n;
+
+	if (lockdown_mode() == 2)
+		return cf_err("kernel lockdown=confidentiality forbids BPF programs from reading "
+			      "kernel memory, which every cfgfilter action needs; boot with "
+			      "lockdown=integrity or none");
+	/* Ask the kernel, not the configuration. */
+	*rewrite = can_write_user();
+	if (*rewrite)
+		return 0;
+	for (__u32 i = 0, asked = 0; i < p->nrules; i++)
+		if (p->rules[i].action == CF_ACT_MASK || p->rules[i].action == CF_ACT_VIRTUALIZE) {
+			if (strict)
+				return cf_err("this kernel forbids bpf_probe_write_user (lockdown%s), "
+					      "which %s needs; --strict refuses the fallback to deny",
+					      lockdown_mode() ? "=integrity" : "?",
+					      cf_action_name(p->rules[i].action));
+			asked++;
+		}
+	n = cf_policy_without_rewrite(p);
+	if (n)
+		cf_info("this kernel forbids bpf_probe_write_user (lockdown%s): %d mask/virtualize "
+			"rule%s enforced as deny (EPERM) instead; --strict refuses this fallback",
+			lockdown_mode() ? "=integrity" : "?", n, n == 1 ? "" : "s");
+	return 0;
 }

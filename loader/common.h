@@ -88,6 +88,13 @@ void cf_deny_detach(void);
 /* Remove every pin (links first) and the directory. 0, or 1 with a message. */
 int cf_remove_pins(void);
 
+/* Fit the policy to what this kernel allows. Where bpf_probe_write_user is
+ * unavailable (lockdown=integrity), mask and virtualize become deny with one
+ * line saying so, or, with strict, the policy is refused. Lockdown=
+ * confidentiality forbids reading kernel memory at all: refused. Sets
+ * *rewrite. Returns 0, or 1 with a message. */
+int cf_fit_policy(struct cf_policy *p, bool strict, bool *rewrite);
+
 /* Kernel addresses the deny hook compares against (0 if not found). */
 unsigned long long cf_kallsyms(const char *name, const char *module);
 

@@ -397,6 +397,7 @@ int cf_policy_parse(const char *text, size_t len, const char *fname, struct cf_p
 		if (out->nrules == CF_MAX_RULES)
 			return fail(&c, skip_space(c.line, eol), "too many rules (at most %d)",
 				    CF_MAX_RULES);
+		r.requested = r.action;
 		rule_line[out->nrules] = c.lineno;
 		out->rules[out->nrules++] = r;
 		p = eol + 1;
@@ -407,6 +408,13 @@ int cf_policy_parse(const char *text, size_t len, const char *fname, struct cf_p
 		return -1;
 	}
 	sort_rules(out);
+	cf_policy_finish(out);
+	return 0;
+}
+
+void cf_policy_finish(struct cf_policy *out)
+{
+	out->flags = 0;
 	for (__u32 i = 0; i < out->nrules; i++) {
 		const struct cf_rule *r = &out->rules[i];
 		if (r->action == CF_ACT_DENY)
@@ -419,7 +427,20 @@ int cf_policy_parse(const char *text, size_t len, const char *fname, struct cf_p
 			out->flags |= CF_POL_CAP;
 	}
 	out->hash = fnv1a64(out->rules, out->nrules * sizeof(out->rules[0]));
-	return 0;
+}
+
+int cf_policy_without_rewrite(struct cf_policy *p)
+{
+	int changed = 0;
+
+	for (__u32 i = 0; i < p->nrules; i++)
+		if (p->rules[i].action == CF_ACT_MASK || p->rules[i].action == CF_ACT_VIRTUALIZE) {
+			p->rules[i].action = CF_ACT_DENY;
+			changed++;
+		}
+	if (changed)
+		cf_policy_finish(p);
+	return changed;
 }
 
 #define CF_POLICY_MAX_BYTES (1 << 20)
@@ -496,8 +517,11 @@ void cf_policy_describe(const struct cf_policy *p, char *buf, size_t buflen)
 		const struct cf_rule *r = &p->rules[i];
 		cf_selector_text(r, sel, sizeof(sel));
 		used += snprintf(buf + used, buflen - used,
-				 "rule %-2u %-10s %-34s %-11s +0x%03x width %u mask 0x%0*x on %s\n", i,
+				 "rule %-2u %-10s %-34s %-11s +0x%03x width %u mask 0x%0*x on %s%s%s%s\n", i,
 				 cf_action_name(r->action), r->name, anchor_name(r, a, sizeof(a)),
-				 r->offset, r->width, r->width * 2, r->mask, sel);
+				 r->offset, r->width, r->width * 2, r->mask, sel,
+				 r->requested != r->action ? " (asked: " : "",
+				 r->requested != r->action ? cf_action_name(r->requested) : "",
+				 r->requested != r->action ? "; no buffer rewrite on this kernel)" : "");
 	}
 }

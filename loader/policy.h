@@ -20,6 +20,14 @@ int cf_policy_load_file(const char *path, struct cf_policy *out, char *err, size
 
 const char *cf_action_name(unsigned int action);
 
+/* Recompute flags and hash after rules changed. */
+void cf_policy_finish(struct cf_policy *p);
+
+/* Where the kernel forbids rewriting the writer's buffer (lockdown), mask
+ * and virtualize rules become deny; `requested` keeps what was asked.
+ * Returns how many rules changed. */
+int cf_policy_without_rewrite(struct cf_policy *p);
+
 /* "all", "0000:01:00.0", "8086:10d3", "8086:*", "class 0200". */
 void cf_selector_text(const struct cf_rule *r, char *buf, size_t n);
 

@@ -27,6 +27,8 @@ json_t *cf_policy_json(const struct cf_policy *p)
 		cf_selector_text(r, sel, sizeof(sel));
 		json_object_set_new(jr, "name", json_string(r->name));
 		json_object_set_new(jr, "action", json_string(cf_action_name(r->action)));
+		if (r->requested != r->action)
+			json_object_set_new(jr, "requested", json_string(cf_action_name(r->requested)));
 		json_object_set_new(jr, "anchor", json_string(r->anchor < 3 ? anchors[r->anchor] : "?"));
 		if (r->anchor != CF_ANCHOR_HDR)
 			json_object_set_new(jr, "cap_id", hex(r->cap_id, r->anchor == CF_ANCHOR_ECAP ? 2 : 1));

@@ -64,6 +64,8 @@ copy_bin "$(command -v bpftool)" bin/bpftool.real
 ln -sf bpftool.real "$root/bin/bpftool"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$vmdir/initramfs.gz"
 
+# A scenario may ask for kernel arguments: "# vm-args: lockdown=integrity"
+vm_args=$(sed -n 's/^# vm-args: //p' "$top/tests/vm/guest/tests/$scenario.sh" | head -n1)
 console=$vmdir/console-$scenario.log
 results=$vmdir/results-$scenario.tap
 rm -f "$console" "$results"
@@ -75,7 +77,7 @@ timeout "$timeout_s" qemu-system-x86_64 -accel tcg -M q35,kernel-irqchip=split -
 	-device pcie-root-port,id=rp1,chassis=1,slot=1 -device e1000e,bus=rp1,romfile= \
 	-device pcie-root-port,id=rp2,chassis=2,slot=2 -device nvme,serial=cfgfilter0,bus=rp2 \
 	-kernel "$kdir/vmlinuz" -initrd "$vmdir/initramfs.gz" \
-	-append "console=ttyS0 intel_iommu=on panic=-1 loglevel=4 cftest=$scenario $*" \
+	-append "console=ttyS0 intel_iommu=on panic=-1 loglevel=4 cftest=$scenario $vm_args $*" \
 	-serial "file:$console" -serial "file:$results" -monitor none </dev/null >/dev/null 2>&1 || true
 
 [ -f "$results" ] || die "no results from the VM; kernel console in $console"
