@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
@@ -16,12 +18,26 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: cfgfilter load [--policy FILE] [--strict]\n"
+	fprintf(f, "usage: cfgfilter load [--policy FILE] [--strict] [--wait SECONDS]\n"
 		   "Load the filter, attach it to %s and pin it under %s.\n"
 		   "Without --policy the seed policy is enforced (policy/default.policy).\n"
 		   "Where the kernel forbids rewriting the writer's buffer (lockdown), mask and\n"
-		   "virtualize rules are enforced as deny; --strict refuses instead.\n",
-		   CF_ATTACH_POINT, CF_PIN_DIR);
+		   "virtualize rules are enforced as deny; --strict refuses instead.\n"
+		   "--wait waits up to SECONDS for module %s to be loaded.\n",
+		   CF_ATTACH_POINT, CF_PIN_DIR, CF_MODULE);
+}
+
+/* For boot scripts that start cfgfilter before vfio-pci is probed. */
+static int wait_for_module(double seconds)
+{
+	struct timespec tick = { 0, 100 * 1000 * 1000 };
+
+	for (double t = 0; t < seconds; t += 0.1) {
+		if (access("/sys/kernel/btf/" CF_MODULE, R_OK) == 0)
+			return 0;
+		nanosleep(&tick, NULL);
+	}
+	return access("/sys/kernel/btf/" CF_MODULE, R_OK) == 0 ? 0 : -1;
 }
 
 /* Is fn a function in the running kernel's BTF (vmlinux)? */
@@ -67,6 +83,7 @@ int cmd_load(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "policy", required_argument, NULL, 'p' },
 		{ "strict", no_argument, NULL, 's' },
+		{ "wait", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -74,19 +91,28 @@ int cmd_load(int argc, char **argv)
 	struct cfgfilter_bpf *skel = NULL;
 	struct bpf_link *deny = NULL, *deny_uring = NULL;
 	bool uring, rewrite, strict = false;
+	double wait = 0;
+	char *end;
 	unsigned long long fops, bus;
 	struct cf_policy policy;
 	char err[512], hash[17];
 	__u32 zero = 0;
 	int c, ret = 1, fd;
 
-	while ((c = getopt_long(argc, argv, "p:sh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:sw:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			policy_file = optarg;
 			break;
 		case 's':
 			strict = true;
+			break;
+		case 'w':
+			wait = strtod(optarg, &end);
+			if (*end || wait < 0) {
+				cf_err("load: --wait takes seconds, not '%s'", optarg);
+				return CF_EXIT_USAGE;
+			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -109,8 +135,12 @@ int cmd_load(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
-	if (cf_need_root() || cf_need_bpffs() || cf_need_btf() ||
-	    cf_fit_policy(&policy, strict, &rewrite))
+	if (cf_need_root() || cf_need_bpffs())
+		return 1;
+	if (wait > 0 && wait_for_module(wait))
+		return cf_err("module %s did not appear within %.0f s; run 'modprobe vfio-pci'",
+			      CF_MODULE, wait);
+	if (cf_need_btf() || cf_fit_policy(&policy, strict, &rewrite))
 		return 1;
 	/* The deny hook recognises vfio-pci device files by these addresses. */
 	fops = cf_kallsyms("vfio_device_fops", "vfio");
@@ -120,18 +150,16 @@ int cmd_load(int argc, char **argv)
 			      "not found (is module vfio loaded? does kernel.kptr_restrict hide "
 			      "addresses from root?)");
 
-	if (mkdir(CF_PIN_DIR, 0700)) {
-		if (errno != EEXIST)
-			return cf_err("cannot create %s: %s", CF_PIN_DIR, strerror(errno));
-		if (cf_is_loaded())
-			return cf_err("already loaded (%s/%s exists); nothing changed. Use "
-				      "'cfgfilter policy apply FILE' to change the policy",
-				      CF_PIN_DIR, CF_PIN_LINK);
-		return cf_err("%s exists but holds no filter (an interrupted load?); run "
-			      "'cfgfilter unload' to clear it", CF_PIN_DIR);
-	}
+	/* Root only: the pins give the policy, the events and the counters. */
+	if (mkdir(CF_PIN_DIR, 0700) && errno != EEXIST)
+		return cf_err("cannot create %s: %s", CF_PIN_DIR, strerror(errno));
+	/* A load running now holds the lock until its pins are in place. */
 	if (cf_lock_pins())
-		goto out;
+		return 1;
+	if (cf_is_loaded())
+		return cf_err("already loaded (%s/%s exists); nothing changed. Use "
+			      "'cfgfilter policy apply FILE' to change the policy",
+			      CF_PIN_DIR, CF_PIN_LINK);
 
 	skel = cfgfilter_bpf__open();
 	if (!skel) {
