@@ -59,7 +59,7 @@ $(BUILD)/cfgfilter: $(LOADER_OBJS)
 
 $(BUILD)/vfio-client: tests/vfio-client/vfio-client.c | $(BUILD)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< -luring -o $@
+	$(Q)$(CC) $(CFLAGS) $< -luring -lpthread -o $@
 
 # Benchmark baseline: an empty fentry on the same function.
 $(BUILD)/fentry_floor.bpf.o: bench/fentry_floor.bpf.c $(BUILD)/vmlinux.h

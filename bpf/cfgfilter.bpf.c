@@ -111,7 +111,7 @@ struct {
 	__type(value, struct cf_verdict);
 } cfgf_deny_verdict SEC(".maps");
 
-enum cf_mode { CF_MODE_WRITE = 0, CF_MODE_DENY = 1, CF_MODE_READ = 2 };
+enum cf_mode { CF_MODE_WRITE = 0, CF_MODE_DENY = 1, CF_MODE_READ = 2, CF_MODE_RACE = 3 };
 
 /* One access, as scalars: global BPF functions are verified once, apart
  * from their callers, and take no kernel pointers. */
@@ -128,6 +128,8 @@ struct cf_access {
 	__u32 class;
 	__u32 mode;  /* enum cf_mode */
 	__u32 denied;
+	__u32 value; /* CF_MODE_RACE: the bytes vfio copied, little-endian */
+	__u32 pad2;
 	__u32 g_reg, g_width, g_rules, g_active;
 	__u32 g_mask[8]; /* by enum cf_action */
 	char dev[CF_DEV_LEN];
@@ -317,6 +319,22 @@ __noinline int cf_flush(struct cf_access *a)
 	mask = cf_window_mask(mask, &w);
 	audit = cf_window_mask(audit, &w);
 
+	if (a->mode == CF_MODE_RACE) {
+		/* What vfio copied in must keep vfio's protected bits; if not,
+		 * the writer changed its buffer after our check and won. */
+		__u32 protect = deny | virt | mask, changed;
+
+		req = (w.buf_pos < 4 ? a->value >> (8 * w.buf_pos) : 0) & cf_bytes_mask(len);
+		cur = rd_kernel(a->vconfig + w.first, len);
+		changed = cf_changed(req, cur, protect);
+		if (changed) {
+			if (st)
+				st->races++;
+			emit(a, &w, req, req, changed, top_action(changed, deny, virt, mask),
+			     CF_EV_RACE);
+		}
+		return 0;
+	}
 	if (bpf_probe_read_user(&req, len_1_4(len), (void *)(a->buf + w.buf_pos)))
 		return 0;
 
@@ -403,6 +421,8 @@ __noinline int cf_rule_step(struct cf_access *a, const struct cf_policy *pol, __
 	if (a->mode == CF_MODE_DENY && action != CF_ACT_DENY)
 		return 0;
 	if (a->mode == CF_MODE_READ && action != CF_ACT_VIRTUALIZE)
+		return 0;
+	if (a->mode == CF_MODE_RACE && action == CF_ACT_AUDIT)
 		return 0;
 	if (!selector_match(a, r))
 		return 0;
@@ -760,4 +780,26 @@ int BPF_PROG(cfgfilter_deny_uring, struct io_kiocb *req, unsigned int issue_flag
 		v->armed = 1;
 	}
 	return 0;
+}
+
+/* Races: vfio copies the buffer chunk by chunk and hands each chunk by value
+ * to the capability's write handler; nearly all start with this one. Seeing
+ * here what really arrived, report protected bits that differ from vfio's
+ * value (the writer's other thread flipped them after our check). This
+ * detects; it cannot undo: the chunk goes on to the device. */
+SEC("fentry/vfio_default_config_write")
+int BPF_PROG(cfgfilter_race, struct vfio_pci_core_device *vdev, int pos, int count,
+	     void *perm, int offset, __le32 val)
+{
+	const struct cf_policy *pol = live_policy();
+	struct cf_dev_info d;
+	struct cf_access a;
+
+	if (!pol || pos < 0 || count < 1 || count > 4)
+		return 0;
+	dev_info_direct(vdev, &d);
+	if (fill_access(&a, &d, 0, pos, count, CF_MODE_RACE))
+		return 0;
+	a.value = val;
+	return run_policy(&a, pol);
 }

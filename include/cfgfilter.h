@@ -94,6 +94,7 @@ struct cf_stats {
 	__u64 denied;         /* writes failed with EPERM */
 	__u64 deny_fallback;  /* deny bits that reached vfio anyway, masked instead */
 	__u64 virt_reads;     /* reads whose virtualized bits were replaced */
+	__u64 races;          /* protected bits changed after the filter's check */
 };
 
 enum cf_event_flags {
@@ -101,6 +102,9 @@ enum cf_event_flags {
 	CF_EV_DENY_FALLBACK = 2,  /* deny bits reached vfio by a path the deny hook
 				   * does not see; they were masked instead */
 	CF_EV_READ = 4,           /* a read whose virtualized bits were replaced */
+	CF_EV_RACE = 8,           /* the value vfio copied differs from what the
+				   * filter let through: the writer changed its
+				   * buffer in between; requested = what arrived */
 };
 
 /* One filtered write to one register. Values cover the bytes the write

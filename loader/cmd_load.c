@@ -40,16 +40,20 @@ static int wait_for_module(double seconds)
 	return access("/sys/kernel/btf/" CF_MODULE, R_OK) == 0 ? 0 : -1;
 }
 
-/* Is fn a function in the running kernel's BTF (vmlinux)? */
-static bool kernel_has_func(const char *fn)
+/* Is fn a function in the running kernel's BTF (vmlinux, or module)? */
+static bool kernel_has_func(const char *fn, const char *module)
 {
-	struct btf *btf = btf__load_vmlinux_btf();
+	struct btf *vmlinux = btf__load_vmlinux_btf(), *btf = vmlinux;
 	bool found;
 
-	if (!btf)
+	if (!vmlinux)
 		return false;
-	found = btf__find_by_name_kind(btf, fn, BTF_KIND_FUNC) > 0;
-	btf__free(btf);
+	if (module)
+		btf = btf__load_module_btf(module, vmlinux);
+	found = btf && btf__find_by_name_kind(btf, fn, BTF_KIND_FUNC) > 0;
+	if (btf != vmlinux)
+		btf__free(btf);
+	btf__free(vmlinux);
 	return found;
 }
 
@@ -90,7 +94,7 @@ int cmd_load(int argc, char **argv)
 	const char *policy_file = NULL;
 	struct cfgfilter_bpf *skel = NULL;
 	struct bpf_link *deny = NULL, *deny_uring = NULL;
-	bool uring, rewrite, strict = false;
+	bool uring, race, rewrite, strict = false;
 	double wait = 0;
 	char *end;
 	unsigned long long fops, bus;
@@ -172,7 +176,12 @@ int cmd_load(int argc, char **argv)
 	/* A hook on every process's file I/O: attached only for deny rules. */
 	bpf_program__set_autoattach(skel->progs.cfgfilter_deny, false);
 	bpf_program__set_autoattach(skel->progs.cfgfilter_deny_uring, false);
-	uring = kernel_has_func("io_write");
+	uring = kernel_has_func("io_write", NULL);
+	race = kernel_has_func("vfio_default_config_write", CF_MODULE);
+	bpf_program__set_autoload(skel->progs.cfgfilter_race, race);
+	if (!race)
+		cf_info("vfio_default_config_write is not in %s's BTF: races (a buffer changed "
+			"after the check) will not be detected", CF_MODULE);
 	bpf_program__set_autoload(skel->progs.cfgfilter_deny_uring, uring);
 	if (!uring && (policy.flags & CF_POL_DENY))
 		cf_info("io_write is not in this kernel's BTF: deny bits written through io_uring "
@@ -225,6 +234,8 @@ int cmd_load(int argc, char **argv)
 			{ .name = CF_PIN_PROG_READ, .prog = skel->progs.cfgfilter_read },
 			{ .name = CF_PIN_PROG_CLOSE, .prog = skel->progs.cfgfilter_close },
 			{ .name = CF_PIN_PROG_DENY, .prog = skel->progs.cfgfilter_deny },
+			{ .name = CF_PIN_PROG_RACE, .prog = race ? skel->progs.cfgfilter_race : NULL },
+			{ .name = CF_PIN_LINK_RACE, .link = race ? skel->links.cfgfilter_race : NULL },
 			{ .name = CF_PIN_PROG_DENY_URING, .prog = uring ? skel->progs.cfgfilter_deny_uring : NULL },
 			{ .name = CF_PIN_LINK_READ, .link = skel->links.cfgfilter_read },
 			{ .name = CF_PIN_LINK_CLOSE, .link = skel->links.cfgfilter_close },

@@ -349,6 +349,7 @@ static int read_stats(struct cf_live *live)
 		live->stats.denied += per[i].denied;
 		live->stats.deny_fallback += per[i].deny_fallback;
 		live->stats.virt_reads += per[i].virt_reads;
+		live->stats.races += per[i].races;
 	}
 	ret = 0;
 out:

@@ -11,12 +11,14 @@
 #define CF_PIN_LINK "link_config_write"
 #define CF_PIN_LINK_READ "link_config_read"
 #define CF_PIN_LINK_CLOSE "link_device_close"
+#define CF_PIN_LINK_RACE "link_race_detect"
 #define CF_PIN_LINK_DENY "link_deny"
 #define CF_PIN_LINK_DENY_URING "link_deny_uring"
 /* Programs, so apply can attach the deny hooks later. */
 #define CF_PIN_PROG "prog_config_write"
 #define CF_PIN_PROG_READ "prog_config_read"
 #define CF_PIN_PROG_CLOSE "prog_device_close"
+#define CF_PIN_PROG_RACE "prog_race_detect"
 #define CF_PIN_PROG_DENY "prog_deny"
 #define CF_PIN_PROG_DENY_URING "prog_deny_uring" /* absent when io_write is not in BTF */
 /* Maps. */

@@ -58,6 +58,8 @@ static void strings_of(const struct cf_event *e, const struct cf_policy *policy,
 
 static const char *result(const struct cf_event *e)
 {
+	if (e->flags & CF_EV_RACE)
+		return "race";
 	if (e->flags & CF_EV_REWRITE_FAILED)
 		return "rewrite_failed";
 	if (e->flags & CF_EV_DENY_FALLBACK)
@@ -90,7 +92,8 @@ int cf_event_text(const struct cf_event *e, const struct cf_policy *policy,
 			t.ts, t.dev, e->vendor, e->device, e->pid, t.comm, cf_action_name(e->action), t.rules,
 			e->offset, e->width, e->width * 2, e->requested, e->width * 2, e->applied,
 			e->width * 2, e->bits,
-			e->flags & CF_EV_REWRITE_FAILED ? " REWRITE FAILED: write not filtered"
+			e->flags & CF_EV_RACE ? " RACE: the writer changed its buffer after the check; this reached the device"
+			: e->flags & CF_EV_REWRITE_FAILED ? " REWRITE FAILED: write not filtered"
 			: e->flags & CF_EV_DENY_FALLBACK ? " (deny hook not on this write path: masked)"
 			: e->action == CF_ACT_DENY ? " DENIED (EPERM)" : "");
 }

@@ -19,6 +19,11 @@
  *   uw|uwa OFF HEX        io_uring IORING_OP_WRITE; uwa forces it onto an
  *                         io-wq worker thread (IOSQE_ASYNC)
  *   uwv|uwva OFF HEX,...  io_uring IORING_OP_WRITEV, likewise
+ *   race N OFF BIT        N word writes of one shared buffer at OFF while
+ *                         a second thread flips BIT in it; after each,
+ *                         read the physical register (sysfs) and count the
+ *                         writes where BIT reached hardware changed ("won"),
+ *                         restoring it through sysfs; print "race N won W"
  *   exp                   print the PCIe capability offset
  * OFF is a number or exp+N: N bytes into the PCIe capability, found by
  * walking the capability list through vfio. */
@@ -34,6 +39,7 @@
 #include <sys/ioctl.h>
 #include <sys/uio.h>
 #include <liburing.h>
+#include <pthread.h>
 #include <linux/vfio.h>
 
 static int dev_fd;
@@ -179,6 +185,17 @@ static const char *uring_write(uint64_t off, struct iovec *iov, int n, int vecto
 	return msg;
 }
 
+static volatile uint16_t race_buf;
+static volatile int race_stop;
+static uint16_t race_bit;
+
+static void *race_flipper(void *arg)
+{
+	while (!race_stop)
+		race_buf ^= race_bit;
+	return NULL;
+}
+
 static long long now_ns(void)
 {
 	struct timespec ts;
@@ -287,6 +304,35 @@ int main(int argc, char **argv)
 			else
 				res = r >= 0 ? "ok" : strerror(errno);
 			printf("%s 0x%03x %s\n", op, off, res);
+		} else if (!strcmp(op, "race")) {
+			need(i, 3, argc, op);
+			long n = strtol(argv[++i], NULL, 0), won = 0;
+			uint32_t off = parse_off(argv[++i]);
+			char path[128];
+			uint16_t orig = 0, hw = 0;
+			pthread_t t;
+			race_bit = strtoul(argv[++i], NULL, 0);
+			snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", dev_bdf);
+			int cfg = open(path, O_RDWR);
+			if (cfg < 0 || pread(cfg, &orig, 2, off) != 2)
+				die("open", path);
+			race_buf = orig;
+			pthread_create(&t, NULL, race_flipper, NULL);
+			for (long k = 0; k < n; k++) {
+				if (pwrite(dev_fd, (void *)&race_buf, 2, cfg_base + off) != 2)
+					die("pwrite config", "");
+				if (pread(cfg, &hw, 2, off) != 2)
+					die("pread", path);
+				if ((hw ^ orig) & race_bit) {
+					won++;
+					if (pwrite(cfg, &orig, 2, off) != 2)
+						die("restore through", path);
+				}
+			}
+			race_stop = 1;
+			pthread_join(t, NULL);
+			close(cfg);
+			printf("race %ld won %ld\n", n, won);
 		} else if (!strcmp(op, "exp")) {
 			printf("exp 0x%03x\n", find_exp());
 		} else {
