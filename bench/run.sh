@@ -52,4 +52,6 @@ END {
 	mc = s["total_cnt"] - s["pass_cnt"]
 	if (mc > 0)
 		printf "  BPF program, half rewritten: %8.0f ns/run (%d runs)\n", (s["total_ns"] - s["pass_ns"]) / mc, mc
+	if (s["race_cnt"] > 0)
+		printf "  race detector (per chunk):   %8.0f ns/run (%d runs)\n", s["race_ns"] / s["race_cnt"], s["race_cnt"]
 }'
