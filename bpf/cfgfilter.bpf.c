@@ -5,8 +5,12 @@
  *    virtualized values go to a shadow; audit bits are reported;
  *  - read (fexit vfio_pci_config_rw): virtualized bits are replaced by the
  *    shadow, so the writer reads back what it wrote;
- *  - deny (fentry vfs_write + fmod_ret security_file_permission, attached
- *    only while the policy has deny rules): the write fails with EPERM.
+ *  - deny (fmod_ret security_file_permission, which reads the write's
+ *    offset and data through the task's system call, plus fentry io_write
+ *    for io_uring; attached only while the policy has deny rules): the
+ *    write fails with EPERM;
+ *  - races (fentry vfio_default_config_write): protected bits in what vfio
+ *    actually copied are reported when they differ from vfio's value.
  * The policy is looked up once per access through an array-of-maps, so
  * `cfgfilter policy apply` swaps it atomically. */
 #include "vmlinux.h"
