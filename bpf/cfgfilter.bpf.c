@@ -119,17 +119,18 @@ enum cf_mode { CF_MODE_WRITE = 0, CF_MODE_DENY = 1, CF_MODE_READ = 2, CF_MODE_RA
 
 /* One access, as scalars: global BPF functions are verified once, apart
  * from their callers, and take no kernel pointers. */
+/* What an access needs to know about the device. */
+struct cf_dev_info {
+	__u64 vconfig, name;
+	__u32 cfg_size, pcie, id, class;
+};
+
 struct cf_access {
+	struct cf_dev_info d; /* id: vendor << 16 | device */
 	__u64 buf;
 	__u64 pos;
 	__u64 count;
-	__u64 vconfig;
-	__u64 name;
 	__u64 policy_hash;
-	__u32 cfg_size;
-	__u32 pcie;
-	__u32 id;    /* vendor << 16 | device */
-	__u32 class;
 	__u32 mode;  /* enum cf_mode */
 	__u32 denied;
 	__u32 value; /* CF_MODE_RACE: the bytes vfio copied, little-endian */
@@ -212,15 +213,15 @@ __noinline int cf_find_cap(__u64 vconfig, __u32 cfg_size, __u32 id, __u32 ext)
 
 static __always_inline __u32 cap_base(struct cf_access *a, __u32 id, __u32 ext)
 {
-	struct cf_cap_key k = { .vconfig = a->vconfig, .id = id, .ext = ext };
+	struct cf_cap_key k = { .vconfig = a->d.vconfig, .id = id, .ext = ext };
 	__u32 *cached, off;
 
 	if (!ext && id == CF_PCI_CAP_ID_EXP)
-		return a->pcie;
+		return a->d.pcie;
 	cached = bpf_map_lookup_elem(&cfgf_caps, &k);
 	if (cached)
 		return *cached;
-	off = cf_find_cap(a->vconfig, a->cfg_size, id, ext);
+	off = cf_find_cap(a->d.vconfig, a->d.cfg_size, id, ext);
 	bpf_map_update_elem(&cfgf_caps, &k, &off, BPF_ANY);
 	return off;
 }
@@ -231,12 +232,12 @@ static __always_inline int selector_match(struct cf_access *a, const struct cf_r
 	case CF_SEL_ALL:
 		return 1;
 	case CF_SEL_ID:
-		return (a->id & r->sel_mask) == r->sel_value;
+		return (a->d.id & r->sel_mask) == r->sel_value;
 	case CF_SEL_CLASS:
-		return (a->class & r->sel_mask) == r->sel_value;
+		return (a->d.class & r->sel_mask) == r->sel_value;
 	case CF_SEL_BDF:
 		if (!a->dev_loaded) {
-			if (bpf_probe_read_kernel_str(a->dev, sizeof(a->dev), (void *)a->name) < 0)
+			if (bpf_probe_read_kernel_str(a->dev, sizeof(a->dev), (void *)a->d.name) < 0)
 				return 0;
 			a->dev_loaded = 1;
 		}
@@ -274,14 +275,14 @@ static __always_inline void emit(struct cf_access *a, const struct cf_window *w,
 	e->write_len = a->count;
 	e->offset = w->first;
 	e->reg_offset = a->g_reg;
-	e->vendor = a->id >> 16;
-	e->device = a->id & 0xffff;
+	e->vendor = a->d.id >> 16;
+	e->device = a->d.id & 0xffff;
 	e->width = w->len;
 	e->reg_width = a->g_width;
 	e->action = action;
 	e->flags = flags;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	if (bpf_probe_read_kernel_str(e->dev, sizeof(e->dev), (void *)a->name) < 0)
+	if (bpf_probe_read_kernel_str(e->dev, sizeof(e->dev), (void *)a->d.name) < 0)
 		e->dev[0] = 0;
 	bpf_ringbuf_submit(e, 0);
 }
@@ -329,7 +330,7 @@ __noinline int cf_flush(struct cf_access *a)
 		__u32 protect = deny | virt | mask, changed;
 
 		req = (w.buf_pos < 4 ? a->value >> (8 * w.buf_pos) : 0) & cf_bytes_mask(len);
-		cur = rd_kernel(a->vconfig + w.first, len);
+		cur = rd_kernel(a->d.vconfig + w.first, len);
 		changed = cf_changed(req, cur, protect);
 		if (changed) {
 			if (st)
@@ -344,22 +345,21 @@ __noinline int cf_flush(struct cf_access *a)
 
 	if (a->mode == CF_MODE_READ) {
 		/* req holds what vfio returned; put the writer's own bits back */
-		struct cf_shadow_key k = { .vconfig = a->vconfig, .reg = a->g_reg };
+		struct cf_shadow_key k = { .vconfig = a->d.vconfig, .reg = a->g_reg };
 		struct cf_shadow *sh = bpf_map_lookup_elem(&cfgf_shadow, &k);
-		__u32 swin, sval;
+		__u32 swin;
 
 		if (!sh || !cf_can_rewrite)
 			return 0;
 		swin = cf_window_mask(sh->mask, &w) & virt;
-		sval = w.reg_pos < 4 ? sh->value >> (8 * w.reg_pos) : 0;
-		applied = cf_merge(req, sval, swin);
+		applied = cf_merge(req, cf_window_mask(sh->value, &w), swin);
 		if (applied != req && !bpf_probe_write_user((void *)(a->buf + w.buf_pos), &applied,
 							    len_1_4(len)) && st)
 			st->virt_reads++;
 		return 0;
 	}
 
-	cur = rd_kernel(a->vconfig + w.first, len);
+	cur = rd_kernel(a->d.vconfig + w.first, len);
 	if (a->mode == CF_MODE_DENY) {
 		changed = cf_changed(req, cur, deny);
 		if (changed) {
@@ -372,7 +372,7 @@ __noinline int cf_flush(struct cf_access *a)
 	/* CF_MODE_WRITE. deny bits reaching vfio came by a path the deny hook
 	 * does not see (or it is not attached): mask them, and say so. */
 	if (virt) {
-		struct cf_shadow_key k = { .vconfig = a->vconfig, .reg = a->g_reg };
+		struct cf_shadow_key k = { .vconfig = a->d.vconfig, .reg = a->g_reg };
 		struct cf_shadow sh = {}, *old = bpf_map_lookup_elem(&cfgf_shadow, &k);
 		__u32 rmask = w.reg_pos < 4 ? virt << (8 * w.reg_pos) : 0;
 		__u32 rval = w.reg_pos < 4 ? req << (8 * w.reg_pos) : 0;
@@ -468,12 +468,6 @@ static __always_inline int run_policy(struct cf_access *a, const struct cf_polic
 	return 0;
 }
 
-/* What an access needs to know about the device. */
-struct cf_dev_info {
-	__u64 vconfig, name;
-	__u32 cfg_size, pcie, id, class;
-};
-
 /* From a trusted BTF pointer (fentry/fexit argument): plain loads. */
 static __always_inline void dev_info_direct(struct vfio_pci_core_device *vdev,
 					    struct cf_dev_info *d)
@@ -509,16 +503,11 @@ static __always_inline int fill_access(struct cf_access *a, const struct cf_dev_
 	if (pos >= d->cfg_size || count > d->cfg_size - pos)
 		return -1;
 	__builtin_memset(a, 0, sizeof(*a));
-	a->cfg_size = d->cfg_size;
+	a->d = *d;
 	a->buf = buf;
 	a->pos = pos;
 	a->count = count;
 	a->mode = mode;
-	a->vconfig = d->vconfig;
-	a->name = d->name;
-	a->pcie = d->pcie;
-	a->id = d->id;
-	a->class = d->class;
 	return 0;
 }
 
