@@ -40,10 +40,10 @@ static int wait_for_module(double seconds)
 	return access("/sys/kernel/btf/" CF_MODULE, R_OK) == 0 ? 0 : -1;
 }
 
-/* Is fn a function in the running kernel's BTF (vmlinux, or module)? */
-static bool kernel_has_func(const char *fn, const char *module)
+/* Is fn a function in vmlinux's BTF, or in module's when given? */
+static bool kernel_has_func(struct btf *vmlinux, const char *fn, const char *module)
 {
-	struct btf *vmlinux = btf__load_vmlinux_btf(), *btf = vmlinux;
+	struct btf *btf = vmlinux;
 	bool found;
 
 	if (!vmlinux)
@@ -53,7 +53,6 @@ static bool kernel_has_func(const char *fn, const char *module)
 	found = btf && btf__find_by_name_kind(btf, fn, BTF_KIND_FUNC) > 0;
 	if (btf != vmlinux)
 		btf__free(btf);
-	btf__free(vmlinux);
 	return found;
 }
 
@@ -97,7 +96,8 @@ int cmd_load(int argc, char **argv)
 	bool uring, race, rewrite, strict = false;
 	double wait = 0;
 	char *end;
-	unsigned long long fops, bus;
+	struct cf_ksym ksyms[] = { { "vfio_device_fops", "vfio", 0 }, { "pci_bus_type", NULL, 0 } };
+	struct btf *vmlinux;
 	struct cf_policy policy;
 	char err[512], hash[17];
 	__u32 zero = 0;
@@ -147,9 +147,8 @@ int cmd_load(int argc, char **argv)
 	if (cf_need_btf() || cf_fit_policy(&policy, strict, &rewrite))
 		return 1;
 	/* The deny hook recognises vfio-pci device files by these addresses. */
-	fops = cf_kallsyms("vfio_device_fops", "vfio");
-	bus = cf_kallsyms("pci_bus_type", NULL);
-	if ((policy.flags & CF_POL_DENY) && (!fops || !bus))
+	cf_kallsyms(ksyms, 2);
+	if ((policy.flags & CF_POL_DENY) && (!ksyms[0].addr || !ksyms[1].addr))
 		return cf_err("deny rules need vfio_device_fops and pci_bus_type from /proc/kallsyms, "
 			      "not found (is module vfio loaded? does kernel.kptr_restrict hide "
 			      "addresses from root?)");
@@ -171,13 +170,15 @@ int cmd_load(int argc, char **argv)
 		goto out;
 	}
 	skel->rodata->cf_can_rewrite = rewrite;
-	skel->rodata->cf_vfio_device_fops = fops;
-	skel->rodata->cf_pci_bus_type = bus;
+	skel->rodata->cf_vfio_device_fops = ksyms[0].addr;
+	skel->rodata->cf_pci_bus_type = ksyms[1].addr;
 	/* A hook on every process's file I/O: attached only for deny rules. */
 	bpf_program__set_autoattach(skel->progs.cfgfilter_deny, false);
 	bpf_program__set_autoattach(skel->progs.cfgfilter_deny_uring, false);
-	uring = kernel_has_func("io_write", NULL);
-	race = kernel_has_func("vfio_default_config_write", CF_MODULE);
+	vmlinux = btf__load_vmlinux_btf();
+	uring = kernel_has_func(vmlinux, "io_write", NULL);
+	race = kernel_has_func(vmlinux, "vfio_default_config_write", CF_MODULE);
+	btf__free(vmlinux);
 	bpf_program__set_autoload(skel->progs.cfgfilter_race, race);
 	if (!race)
 		cf_info("vfio_default_config_write is not in %s's BTF: races (a buffer changed "

@@ -40,22 +40,20 @@ static const char *method_of(unsigned int action, const struct cf_live *l)
 		return "rewrite of the writer's buffer (fentry vfio_pci_config_rw, bpf_probe_write_user)";
 	case CF_ACT_VIRTUALIZE:
 		return "rewrite on write + shadow restored on read (fexit vfio_pci_config_rw)";
-	case CF_ACT_DENY:
+	case CF_ACT_DENY: {
+		static char m[256];
+
 		if (!l->deny_attached)
 			return "NOT ATTACHED: masked instead";
-		if (fallbacks(l))
-			return l->deny_uring_attached
-				       ? "EPERM (fmod_ret security_file_permission) for pwrite, writev, "
-					 "pwritev, pwritev2 and io_uring; other paths (splice): NOT "
-					 "filtered, no buffer rewrite on this kernel"
-				       : "EPERM (fmod_ret security_file_permission) for pwrite, writev, "
-					 "pwritev, pwritev2; io_uring and other paths: NOT filtered, no "
-					 "buffer rewrite on this kernel";
-		return l->deny_uring_attached
-			       ? "EPERM (fmod_ret security_file_permission) for pwrite, writev, pwritev, "
-				 "pwritev2 and io_uring (fentry io_write); other paths: masked"
-			       : "EPERM (fmod_ret security_file_permission) for pwrite, writev, pwritev, "
-				 "pwritev2; io_uring and other paths: masked";
+		/* what else reaches vfio is masked, unless no rewrite here */
+		snprintf(m, sizeof(m),
+			 "EPERM (fmod_ret security_file_permission) for pwrite, writev, pwritev, "
+			 "pwritev2%s; %s: %s",
+			 l->deny_uring_attached ? " and io_uring (fentry io_write)" : "",
+			 l->deny_uring_attached ? "other paths (splice)" : "io_uring and other paths",
+			 fallbacks(l) ? "NOT filtered, no buffer rewrite on this kernel" : "masked");
+		return m;
+	}
 	case CF_ACT_AUDIT:
 		return "report only";
 	}

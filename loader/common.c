@@ -309,21 +309,30 @@ void cf_deny_detach(void)
 	unlink(path);
 }
 
-unsigned long long cf_kallsyms(const char *name, const char *module)
+void cf_kallsyms(struct cf_ksym *syms, size_t n)
 {
 	FILE *f = fopen("/proc/kallsyms", "r");
-	unsigned long long addr, found = 0;
 	char line[512], sym[256], mod[128], type;
+	unsigned long long addr;
+	size_t left = n;
 
+	for (size_t i = 0; i < n; i++)
+		syms[i].addr = 0;
 	if (!f)
-		return 0;
-	while (!found && fgets(line, sizeof(line), f)) {
-		int n = sscanf(line, "%llx %c %255s [%127[^]]]", &addr, &type, sym, mod);
-		if (n >= 3 && !strcmp(sym, name) && (!module || (n == 4 && !strcmp(mod, module))))
-			found = addr;
+		return;
+	/* One pass over the (large) file for all the names. */
+	while (left && fgets(line, sizeof(line), f)) {
+		int k = sscanf(line, "%llx %c %255s [%127[^]]]", &addr, &type, sym, mod);
+		if (k < 3)
+			continue;
+		for (size_t i = 0; i < n; i++)
+			if (!syms[i].addr && !strcmp(sym, syms[i].name) &&
+			    (!syms[i].module || (k == 4 && !strcmp(mod, syms[i].module)))) {
+				syms[i].addr = addr;
+				left--;
+			}
 	}
 	fclose(f);
-	return found;
 }
 
 static int read_stats(struct cf_live *live)
@@ -479,9 +488,10 @@ static bool can_write_user(void)
 
 int cf_fit_policy(struct cf_policy *p, bool strict, bool *rewrite)
 {
-	int n;
+	int lockdown = lockdown_mode(), n;
+	const char *why = lockdown ? "=integrity" : "?";
 
-	if (lockdown_mode() == 2)
+	if (lockdown == 2)
 		return cf_err("kernel lockdown=confidentiality forbids BPF programs from reading "
 			      "kernel memory, which every cfgfilter action needs; boot with "
 			      "lockdown=integrity or none");
@@ -489,19 +499,15 @@ int cf_fit_policy(struct cf_policy *p, bool strict, bool *rewrite)
 	*rewrite = can_write_user();
 	if (*rewrite)
 		return 0;
-	for (__u32 i = 0, asked = 0; i < p->nrules; i++)
-		if (p->rules[i].action == CF_ACT_MASK || p->rules[i].action == CF_ACT_VIRTUALIZE) {
-			if (strict)
-				return cf_err("this kernel forbids bpf_probe_write_user (lockdown%s), "
-					      "which %s needs; --strict refuses the fallback to deny",
-					      lockdown_mode() ? "=integrity" : "?",
-					      cf_action_name(p->rules[i].action));
-			asked++;
-		}
+	for (__u32 i = 0; strict && i < p->nrules; i++)
+		if (p->rules[i].action == CF_ACT_MASK || p->rules[i].action == CF_ACT_VIRTUALIZE)
+			return cf_err("this kernel forbids bpf_probe_write_user (lockdown%s), "
+				      "which %s needs; --strict refuses the fallback to deny",
+				      why, cf_action_name(p->rules[i].action));
 	n = cf_policy_without_rewrite(p);
 	if (n)
 		cf_info("this kernel forbids bpf_probe_write_user (lockdown%s): %d mask/virtualize "
 			"rule%s enforced as deny (EPERM) instead; --strict refuses this fallback",
-			lockdown_mode() ? "=integrity" : "?", n, n == 1 ? "" : "s");
+			why, n, n == 1 ? "" : "s");
 	return 0;
 }

@@ -97,7 +97,13 @@ int cf_remove_pins(void);
  * *rewrite. Returns 0, or 1 with a message. */
 int cf_fit_policy(struct cf_policy *p, bool strict, bool *rewrite);
 
-/* Kernel addresses the deny hook compares against (0 if not found). */
-unsigned long long cf_kallsyms(const char *name, const char *module);
+/* Kernel addresses the deny hook compares against, found in one pass over
+ * /proc/kallsyms; addr stays 0 for a name not found. */
+struct cf_ksym {
+	const char *name;
+	const char *module; /* NULL: any */
+	unsigned long long addr;
+};
+void cf_kallsyms(struct cf_ksym *syms, size_t n);
 
 #endif
