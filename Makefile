@@ -24,7 +24,8 @@ endif
 LOADER_SRCS := $(wildcard loader/*.c)
 LOADER_OBJS := $(patsubst loader/%.c,$(BUILD)/loader/%.o,$(LOADER_SRCS))
 # Loader pieces the unit tests link against (no main, no BPF skeleton).
-LIB_OBJS    := $(BUILD)/loader/policy.o $(BUILD)/loader/regnames.o $(BUILD)/loader/event_fmt.o
+LIB_OBJS    := $(BUILD)/loader/policy.o $(BUILD)/loader/regnames.o $(BUILD)/loader/event_fmt.o \
+               $(BUILD)/loader/cfg_caps.o
 UNIT_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all clean deps test unit-test vm-test demo bench
@@ -39,7 +40,7 @@ $(BUILD)/vmlinux.h: | $(BUILD)
 	$(call msg,GEN,$@)
 	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
 
-$(BUILD)/cfgfilter.bpf.o: bpf/cfgfilter.bpf.c bpf/vfio_types.h include/cfgfilter.h include/cf_mask.h $(BUILD)/vmlinux.h
+$(BUILD)/cfgfilter.bpf.o: bpf/cfgfilter.bpf.c bpf/vfio_types.h include/cfgfilter.h include/cf_mask.h include/cf_hw.h $(BUILD)/vmlinux.h
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $(@:.o=.tmp.o)
 	$(Q)$(BPFTOOL) gen object $@ $(@:.o=.tmp.o)
@@ -74,7 +75,7 @@ $(BUILD)/devnull-pwrite: bench/devnull-pwrite.c | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) tests/unit/ref_model.h include/cf_mask.h | $(BUILD)/tests
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) tests/unit/ref_model.h include/cf_mask.h include/cf_hw.h | $(BUILD)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(LIB_OBJS) -lcmocka -ljansson -o $@
 

@@ -52,6 +52,8 @@ END {
 	mc = s["total_cnt"] - s["pass_cnt"]
 	if (mc > 0)
 		printf "  BPF program, half rewritten: %8.0f ns/run (%d runs)\n", (s["total_ns"] - s["pass_ns"]) / mc, mc
-	if (s["race_cnt"] > 0)
-		printf "  race detector (per chunk):   %8.0f ns/run (%d runs)\n", s["race_ns"] / s["race_cnt"], s["race_cnt"]
+	if (s["hwr_cnt"] > 0)
+		printf "  bus read hook (pci_read):    %8.0f ns/run (%d runs)\n", s["hwr_ns"] / s["hwr_cnt"], s["hwr_cnt"]
+	if (s["hww_cnt"] > 0)
+		printf "  bus write hook (pci_write):  %8.0f ns/run (%d runs)\n", s["hww_ns"] / s["hww_cnt"], s["hww_cnt"]
 }'

@@ -9,8 +9,12 @@
  *    offset and data through the task's system call, plus fentry io_write
  *    for io_uring; attached only while the policy has deny rules): the
  *    write fails with EPERM;
- *  - races (fentry vfio_default_config_write): protected bits in what vfio
- *    actually copied are reported when they differ from vfio's value.
+ *  - hardware (fexit on the x86 bus accessors pci_read/pci_write, which
+ *    every config access of every device ends in: vfio's, sysfs', the
+ *    kernel's own save/restore): the device's config space as last seen
+ *    on the bus, the value every decision above is judged against;
+ *  - races (the same pci_write hook, inside a vfio write): a protected bit
+ *    that changes in hardware anyway is reported with what really went in.
  * The policy is looked up once per access through an array-of-maps, so
  * `cfgfilter policy apply` swaps it atomically. */
 #include "vmlinux.h"
@@ -20,6 +24,7 @@
 #include "vfio_types.h"
 #include "cfgfilter.h"
 #include "cf_mask.h"
+#include "cf_hw.h"
 
 char LICENSE[] SEC("license") = "GPL"; /* bpf_probe_write_user is GPL-only */
 
@@ -115,14 +120,70 @@ struct {
 	__type(value, struct cf_verdict);
 } cfgf_deny_verdict SEC(".maps");
 
-enum cf_mode { CF_MODE_WRITE = 0, CF_MODE_DENY = 1, CF_MODE_READ = 2, CF_MODE_RACE = 3 };
+/* The device's config space as the bus last carried it (include/cf_hw.h).
+ * Entries of a device count only while their generation is the device's:
+ * a reset bumps it, so nothing seen before the reset decides a write. */
+struct cf_hw_entry {
+	struct cf_hw_val v;
+	__u32 gen;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 32768); /* 32 devices' whole 4 KiB config space */
+	__type(key, struct cf_hw_key);
+	__type(value, struct cf_hw_entry);
+} cfgf_hw SEC(".maps");
+
+/* Devices whose config traffic is followed: vfio-pci devices, added when
+ * vfio opens one, when it is first written through vfio, and by the
+ * loader's reads of sysfs `config` (cfgf_seed) at load and apply. */
+struct cf_dev_key {
+	__u64 bus;
+	__u32 devfn;
+	__u32 pad;
+};
+struct cf_watch {
+	__u32 gen;  /* bumped by a reset of the device */
+	__u16 pcie; /* PCIe capability offset, 0 until a vfio hook saw the device */
+	__u16 pm;   /* power management capability offset, likewise */
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct cf_dev_key);
+	__type(value, struct cf_watch);
+} cfgf_watch SEC(".maps");
+
+/* A cfgfilter process reading sysfs `config` to seed the hardware view
+ * (include/cfgfilter.h): the device it reads becomes watched, with the
+ * capability offsets it found in the bytes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cf_seed);
+} cfgf_seed SEC(".maps");
+
+/* Set while a task is inside a vfio config write: its bus writes are the
+ * VFIO user's, checked against the policy. */
+struct cf_in_write {
+	__u64 vdev;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct cf_in_write);
+} cfgf_in_write SEC(".maps");
+
+enum cf_mode { CF_MODE_WRITE = 0, CF_MODE_DENY = 1, CF_MODE_READ = 2, CF_MODE_VERIFY = 3 };
 
 /* One access, as scalars: global BPF functions are verified once, apart
  * from their callers, and take no kernel pointers. */
 /* What an access needs to know about the device. */
 struct cf_dev_info {
-	__u64 vconfig, name;
-	__u32 cfg_size, pcie, id, class;
+	__u64 vconfig, name, bus;
+	__u32 cfg_size, pcie, id, class, devfn, pm;
 };
 
 struct cf_access {
@@ -133,8 +194,8 @@ struct cf_access {
 	__u64 policy_hash;
 	__u32 mode;  /* enum cf_mode */
 	__u32 denied;
-	__u32 value; /* CF_MODE_RACE: the bytes vfio copied, little-endian */
-	__u32 pad2;
+	__u32 value; /* CF_MODE_VERIFY: the bytes written to the device */
+	__u32 hw_gen; /* the device's generation in cfgf_watch */
 	__u32 g_reg, g_width, g_rules, g_active;
 	__u32 g_mask[8]; /* by enum cf_action */
 	char dev[CF_DEV_LEN];
@@ -175,6 +236,32 @@ static __always_inline __u32 rd_kernel(__u64 addr, __u32 len)
 
 	bpf_probe_read_kernel(&v, len_1_4(len), (void *)addr);
 	return v;
+}
+
+/* The device's bytes [first, first + len) as last seen on the bus, and
+ * which of their bits are known (seen since the device's last reset). */
+static __always_inline __u32 hw_window(const struct cf_access *a, __u32 first, __u32 len,
+				       __u32 *known)
+{
+	struct cf_hw_key k = { .bus = a->d.bus, .devfn = a->d.devfn, .off = first & ~3u };
+	struct cf_hw_entry *e;
+	__u32 lv = 0, lk = 0, hv = 0, hk = 0, shift = first & 3;
+
+	e = bpf_map_lookup_elem(&cfgf_hw, &k);
+	if (e && e->gen == a->hw_gen) {
+		lv = e->v.value;
+		lk = e->v.known;
+	}
+	if (shift + len > 4) {
+		k.off += 4;
+		e = bpf_map_lookup_elem(&cfgf_hw, &k);
+		if (e && e->gen == a->hw_gen) {
+			hv = e->v.value;
+			hk = e->v.known;
+		}
+	}
+	*known = cf_hw_bytes(lk, hk, shift, len);
+	return cf_hw_bytes(lv, hv, shift, len);
 }
 
 /* Walk vfio's view of the capability list (what the writer sees). */
@@ -304,7 +391,8 @@ __noinline int cf_flush(struct cf_access *a)
 {
 	struct cf_stats *st = stats();
 	struct cf_window w;
-	__u32 deny, virt, mask, audit, len, req = 0, cur, changed, protect, applied;
+	__u32 deny, virt, mask, audit, len, req = 0, cur, changed, protect, applied, hw = 0, known = 0;
+	__u32 unknown, flags;
 	long err = 0;
 
 	if (!a || !a->g_active)
@@ -324,19 +412,30 @@ __noinline int cf_flush(struct cf_access *a)
 	mask = cf_window_mask(mask, &w);
 	audit = cf_window_mask(audit, &w);
 
-	if (a->mode == CF_MODE_RACE) {
-		/* What vfio copied in must keep vfio's protected bits; if not,
-		 * the writer changed its buffer after our check and won. */
-		__u32 protect = deny | virt | mask, changed;
+	if (a->mode != CF_MODE_READ)
+		hw = hw_window(a, w.first, len, &known);
+	if (a->mode == CF_MODE_VERIFY) {
+		/* A vfio write reaching the device: vfio read the register just
+		 * before (its read-merge-write), so `hw` is what the device held.
+		 * A protected bit that changes here got past the filter: the
+		 * writer changed its buffer after the check, or the filter
+		 * judged against a value it did not know. */
+		__u32 protect = deny | virt | mask;
 
+		unknown = protect & ~known;
 		req = (w.buf_pos < 4 ? a->value >> (8 * w.buf_pos) : 0) & cf_bytes_mask(len);
-		cur = rd_kernel(a->d.vconfig + w.first, len);
-		changed = cf_changed(req, cur, protect);
+		changed = cf_changed(req, hw, protect & known);
 		if (changed) {
 			if (st)
 				st->races++;
 			emit(a, &w, req, req, changed, top_action(changed, deny, virt, mask),
 			     CF_EV_RACE);
+		}
+		if (unknown) {
+			if (st)
+				st->hw_unknown++;
+			emit(a, &w, req, req, unknown, top_action(unknown, deny, virt, mask),
+			     CF_EV_RACE | CF_EV_HW_UNKNOWN);
 		}
 		return 0;
 	}
@@ -359,12 +458,18 @@ __noinline int cf_flush(struct cf_access *a)
 		return 0;
 	}
 
-	cur = rd_kernel(a->d.vconfig + w.first, len);
+	/* Judged against the device; where its value is not known (no access
+	 * seen since the device's reset), against vfio's copy, and said so. */
+	cur = cf_hw_current(hw, known, rd_kernel(a->d.vconfig + w.first, len));
+	unknown = (deny | virt | mask | audit) & ~known;
+	flags = unknown ? CF_EV_HW_UNKNOWN : 0;
+	if (unknown && st)
+		st->hw_unknown++;
 	if (a->mode == CF_MODE_DENY) {
 		changed = cf_changed(req, cur, deny);
 		if (changed) {
 			a->denied = 1;
-			emit(a, &w, req, cur & cf_bytes_mask(len), changed, CF_ACT_DENY, 0);
+			emit(a, &w, req, cur & cf_bytes_mask(len), changed, CF_ACT_DENY, flags);
 		}
 		return 0;
 	}
@@ -407,7 +512,7 @@ __noinline int cf_flush(struct cf_access *a)
 	if (st && (changed & deny))
 		st->deny_fallback++;
 	emit(a, &w, req, applied, changed, top_action(changed, deny, virt, mask),
-	     (err ? CF_EV_REWRITE_FAILED : 0) | ((changed & deny) ? CF_EV_DENY_FALLBACK : 0));
+	     flags | (err ? CF_EV_REWRITE_FAILED : 0) | ((changed & deny) ? CF_EV_DENY_FALLBACK : 0));
 	return 0;
 }
 
@@ -426,7 +531,7 @@ __noinline int cf_rule_step(struct cf_access *a, const struct cf_policy *pol, __
 		return 0;
 	if (a->mode == CF_MODE_READ && action != CF_ACT_VIRTUALIZE)
 		return 0;
-	if (a->mode == CF_MODE_RACE && action == CF_ACT_AUDIT)
+	if (a->mode == CF_MODE_VERIFY && action == CF_ACT_AUDIT)
 		return 0;
 	if (!selector_match(a, r))
 		return 0;
@@ -476,8 +581,11 @@ static __always_inline void dev_info_direct(struct vfio_pci_core_device *vdev,
 
 	d->vconfig = (__u64)vdev->vconfig;
 	d->name = (__u64)pdev->dev.kobj.name;
+	d->bus = (__u64)pdev->bus;
+	d->devfn = pdev->devfn;
 	d->cfg_size = pdev->cfg_size;
 	d->pcie = pdev->pcie_cap;
+	d->pm = pdev->pm_cap;
 	d->id = (__u32)pdev->vendor << 16 | pdev->device;
 	d->class = pdev->class;
 }
@@ -490,24 +598,47 @@ static __always_inline void dev_info_read(struct vfio_pci_core_device *vdev,
 
 	d->vconfig = (__u64)BPF_CORE_READ(vdev, vconfig);
 	d->name = (__u64)BPF_CORE_READ(pdev, dev.kobj.name);
+	d->bus = (__u64)BPF_CORE_READ(pdev, bus);
+	d->devfn = BPF_CORE_READ(pdev, devfn);
 	d->cfg_size = BPF_CORE_READ(pdev, cfg_size);
 	d->pcie = BPF_CORE_READ(pdev, pcie_cap);
+	d->pm = BPF_CORE_READ(pdev, pm_cap);
 	d->id = (__u32)BPF_CORE_READ(pdev, vendor) << 16 | BPF_CORE_READ(pdev, device);
 	d->class = BPF_CORE_READ(pdev, class);
 }
 
-static __always_inline int fill_access(struct cf_access *a, const struct cf_dev_info *d,
-				       __u64 buf, __u64 pos, __u64 count, __u32 mode)
+/* The device's generation in the hardware view; the device is watched
+ * from here on (its capability offsets recorded for reset detection). */
+static __always_inline __u32 watch_device(const struct cf_dev_info *d)
+{
+	struct cf_dev_key k = { .bus = d->bus, .devfn = d->devfn };
+	struct cf_watch *w = bpf_map_lookup_elem(&cfgf_watch, &k), nw = {};
+
+	if (w && w->pcie == d->pcie && w->pm == d->pm)
+		return w->gen;
+	if (w)
+		nw.gen = w->gen;
+	nw.pcie = d->pcie;
+	nw.pm = d->pm;
+	bpf_map_update_elem(&cfgf_watch, &k, &nw, BPF_ANY);
+	return nw.gen;
+}
+
+/* Start an access on the device already in a->d. The device info is
+ * filled in place, not copied: the deny hook's stack has no room for two. */
+static __always_inline int start_access(struct cf_access *a, __u64 buf, __u64 pos, __u64 count,
+					__u32 mode)
 {
 	/* vfio fails such an access whole with -EFAULT: nothing to do */
-	if (pos >= d->cfg_size || count > d->cfg_size - pos)
+	if (pos >= a->d.cfg_size || count > a->d.cfg_size - pos)
 		return -1;
-	__builtin_memset(a, 0, sizeof(*a));
-	a->d = *d;
+	__builtin_memset((char *)a + sizeof(a->d), 0, sizeof(*a) - sizeof(a->d));
 	a->buf = buf;
 	a->pos = pos;
 	a->count = count;
 	a->mode = mode;
+	if (mode != CF_MODE_READ)
+		a->hw_gen = watch_device(&a->d);
 	return 0;
 }
 
@@ -516,7 +647,7 @@ int BPF_PROG(cfgfilter_write, struct vfio_pci_core_device *vdev, char *buf, size
 	     loff_t *ppos, bool iswrite)
 {
 	const struct cf_policy *pol;
-	struct cf_dev_info d;
+	struct cf_in_write *in_write;
 	struct cf_access a;
 	struct cf_stats *st;
 	loff_t off;
@@ -536,10 +667,13 @@ int BPF_PROG(cfgfilter_write, struct vfio_pci_core_device *vdev, char *buf, size
 	}
 	if (bpf_probe_read_kernel(&off, sizeof(off), ppos))
 		return 0;
-	dev_info_direct(vdev, &d);
-	if (fill_access(&a, &d, (__u64)buf, (__u64)off & CF_VFIO_OFFSET_MASK, count,
-			CF_MODE_WRITE))
+	dev_info_direct(vdev, &a.d);
+	if (start_access(&a, (__u64)buf, (__u64)off & CF_VFIO_OFFSET_MASK, count, CF_MODE_WRITE))
 		return 0;
+	in_write = bpf_task_storage_get(&cfgf_in_write, bpf_get_current_task_btf(), 0,
+					BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (in_write)
+		in_write->vdev = (__u64)vdev;
 	return run_policy(&a, pol);
 }
 
@@ -548,11 +682,18 @@ int BPF_PROG(cfgfilter_read, struct vfio_pci_core_device *vdev, char *buf, size_
 	     loff_t *ppos, bool iswrite, ssize_t ret)
 {
 	const struct cf_policy *pol;
-	struct cf_dev_info d;
 	struct cf_access a;
 	loff_t off;
 
-	if (iswrite || ret <= 0)
+	if (iswrite) {
+		struct cf_in_write *in_write = bpf_task_storage_get(
+			&cfgf_in_write, bpf_get_current_task_btf(), 0, 0);
+
+		if (in_write)
+			in_write->vdev = 0;
+		return 0;
+	}
+	if (ret <= 0)
 		return 0;
 	pol = live_policy();
 	if (!pol || !(pol->flags & CF_POL_VIRTUALIZE))
@@ -560,9 +701,9 @@ int BPF_PROG(cfgfilter_read, struct vfio_pci_core_device *vdev, char *buf, size_
 	if (bpf_probe_read_kernel(&off, sizeof(off), ppos))
 		return 0;
 	/* vfio has advanced *ppos by what it read */
-	dev_info_direct(vdev, &d);
-	if (fill_access(&a, &d, (__u64)buf, ((__u64)off & CF_VFIO_OFFSET_MASK) - ret, ret,
-			CF_MODE_READ))
+	dev_info_direct(vdev, &a.d);
+	if (start_access(&a, (__u64)buf, ((__u64)off & CF_VFIO_OFFSET_MASK) - ret, ret,
+			 CF_MODE_READ))
 		return 0;
 	return run_policy(&a, pol);
 }
@@ -640,31 +781,34 @@ struct cf_iovec {
 #define CF_IORING_OP_WRITE 23
 
 /* One buffer of a write: 1 if a deny rule refuses it. */
-static __always_inline int deny_segment(const struct cf_policy *pol,
-					 const struct cf_dev_info *d, __u64 buf, __u64 off,
-					 __u64 len)
+static __always_inline int deny_segment(const struct cf_policy *pol, struct cf_access *a, __u64 buf,
+					 __u64 off, __u64 len)
 {
-	struct cf_access a;
-
 	if ((off >> 40) != CF_VFIO_CONFIG_REGION)
 		return 0;
-	if (fill_access(&a, d, buf, off & CF_VFIO_OFFSET_MASK, len, CF_MODE_DENY))
+	if (start_access(a, buf, off & CF_VFIO_OFFSET_MASK, len, CF_MODE_DENY))
 		return 0;
-	run_policy(&a, pol);
-	return a.denied;
+	run_policy(a, pol);
+	return a->denied;
 }
 
-static __always_inline int deny_iovecs(const struct cf_policy *pol, const struct cf_dev_info *d,
-				       __u64 vec, __u64 cnt, __u64 pos)
+/* A write of one buffer, or of cnt iovecs at buf: 1 if a deny rule refuses
+ * it. One call site for deny_segment keeps one cf_access on the stack. */
+static __always_inline int deny_write(const struct cf_policy *pol, struct cf_access *a,
+				      __u64 buf, __u64 cnt, __u64 pos, int vectored)
 {
 	for (int i = 0; i < CF_MAX_IOV; i++) {
-		struct cf_iovec iov;
+		struct cf_iovec iov = { .base = buf, .len = cnt };
 
-		if (i >= cnt)
+		if (vectored) {
+			if (i >= cnt)
+				break;
+			if (bpf_probe_read_user(&iov, sizeof(iov), (void *)(buf + i * sizeof(iov))))
+				break;
+		} else if (i) {
 			break;
-		if (bpf_probe_read_user(&iov, sizeof(iov), (void *)(vec + i * sizeof(iov))))
-			break;
-		if (deny_segment(pol, d, iov.base, pos, iov.len))
+		}
+		if (deny_segment(pol, a, iov.base, pos, iov.len))
 			return 1;
 		pos += iov.len;
 	}
@@ -682,7 +826,7 @@ int BPF_PROG(cfgfilter_deny, struct file *file, int mask, int ret)
 {
 	struct vfio_pci_core_device *vdev;
 	const struct cf_policy *pol;
-	struct cf_dev_info d;
+	struct cf_access a;
 	struct pt_regs *regs;
 	__u64 nr, buf, cnt, pos, fpos;
 	struct cf_stats *st;
@@ -704,12 +848,12 @@ int BPF_PROG(cfgfilter_deny, struct file *file, int mask, int ret)
 	fpos = BPF_CORE_READ(file, f_pos);
 	if (nr == CF_NR_write || nr == CF_NR_writev || (nr == CF_NR_pwritev2 && pos == (__u64)-1))
 		pos = fpos; /* the file position, not an explicit offset */
-	dev_info_read(vdev, &d);
+	dev_info_read(vdev, &a.d);
 
-	if (nr == CF_NR_write || nr == CF_NR_pwrite64) {
-		denied = deny_segment(pol, &d, buf, pos, cnt);
-	} else if (nr == CF_NR_writev || nr == CF_NR_pwritev || nr == CF_NR_pwritev2) {
-		denied = deny_iovecs(pol, &d, buf, cnt, pos);
+	if (nr == CF_NR_write || nr == CF_NR_pwrite64 || nr == CF_NR_writev ||
+	    nr == CF_NR_pwritev || nr == CF_NR_pwritev2) {
+		denied = deny_write(pol, &a, buf, cnt, pos,
+				    nr != CF_NR_write && nr != CF_NR_pwrite64);
 	} else {
 		/* io_uring, inline or on an io-wq worker: io_write's hook decided */
 		struct cf_verdict *v = bpf_task_storage_get(&cfgf_deny_verdict,
@@ -737,7 +881,7 @@ int BPF_PROG(cfgfilter_deny_uring, struct io_kiocb *req, unsigned int issue_flag
 	struct vfio_pci_core_device *vdev;
 	const struct cf_policy *pol;
 	struct file *file = req->file;
-	struct cf_dev_info d;
+	struct cf_access a;
 	struct cf_verdict *v;
 	struct io_rw *rw;
 	__u64 addr, len, pos;
@@ -763,11 +907,9 @@ int BPF_PROG(cfgfilter_deny_uring, struct io_kiocb *req, unsigned int issue_flag
 	pos = BPF_CORE_READ(rw, kiocb.ki_pos);
 	if (pos == (__u64)-1)
 		pos = BPF_CORE_READ(file, f_pos);
-	dev_info_read(vdev, &d);
-	if (op == CF_IORING_OP_WRITE || op == CF_IORING_OP_WRITE_FIXED)
-		denied = deny_segment(pol, &d, addr, pos, len);
-	else if (op == CF_IORING_OP_WRITEV)
-		denied = deny_iovecs(pol, &d, addr, len, pos);
+	dev_info_read(vdev, &a.d);
+	if (op == CF_IORING_OP_WRITE || op == CF_IORING_OP_WRITE_FIXED || op == CF_IORING_OP_WRITEV)
+		denied = deny_write(pol, &a, addr, len, pos, op == CF_IORING_OP_WRITEV);
 	if (denied) {
 		v->file = (__u64)file;
 		v->armed = 1;
@@ -775,24 +917,157 @@ int BPF_PROG(cfgfilter_deny_uring, struct io_kiocb *req, unsigned int issue_flag
 	return 0;
 }
 
-/* Races: vfio copies the buffer chunk by chunk and hands each chunk by value
- * to the capability's write handler; nearly all start with this one. Seeing
- * here what really arrived, report protected bits that differ from vfio's
- * value (the writer's other thread flipped them after our check). This
- * detects; it cannot undo: the chunk goes on to the device. */
-SEC("fentry/vfio_default_config_write")
-int BPF_PROG(cfgfilter_race, struct vfio_pci_core_device *vdev, int pos, int count,
-	     void *perm, int offset, __le32 val)
+/* --- The hardware view ------------------------------------------------ */
+
+/* Is (bus, devfn) watched? Its generation in *gen if so. A device the
+ * seeding cfgfilter process reads becomes watched. */
+static __always_inline int watched(__u64 bus, __u32 devfn, struct cf_watch *out)
 {
+	struct cf_dev_key k = { .bus = bus, .devfn = devfn };
+	struct cf_watch *w = bpf_map_lookup_elem(&cfgf_watch, &k), nw = {};
+	struct cf_seed *seed;
+	__u32 zero = 0;
+
+	if (w && (w->pcie || w->pm)) {
+		*out = *w;
+		return 1;
+	}
+	seed = bpf_map_lookup_elem(&cfgf_seed, &zero);
+	if (!seed || !seed->tgid || seed->tgid != bpf_get_current_pid_tgid() >> 32) {
+		if (w)
+			*out = *w;
+		return w != NULL;
+	}
+	if (w)
+		nw.gen = w->gen;
+	nw.pcie = seed->pcie;
+	nw.pm = seed->pm;
+	bpf_map_update_elem(&cfgf_watch, &k, &nw, BPF_ANY);
+	*out = nw;
+	return 1;
+}
+
+static __always_inline void hw_note(__u64 bus, __u32 devfn, __u32 gen, __u32 where, __u32 size,
+				    __u32 value, int is_read)
+{
+	struct cf_hw_key k = { .bus = bus, .devfn = devfn, .off = where & ~3u };
+	struct cf_hw_entry e = {}, *old = bpf_map_lookup_elem(&cfgf_hw, &k);
+
+	if (old && old->gen == gen)
+		e = *old;
+	e.gen = gen;
+	cf_hw_record(&e.v, where & 3, size, value, is_read);
+	bpf_map_update_elem(&cfgf_hw, &k, &e, BPF_ANY);
+}
+
+/* Does [where, where + size) write `bit` of the byte at `at`? */
+static __always_inline int writes_bit(__u32 where, __u32 size, __u32 value, __u32 at, __u32 bit)
+{
+	if (at < where || at >= where + size)
+		return 0;
+	return (value >> (8 * (at - where))) & bit;
+}
+
+static long bump_gen(struct bpf_map *map, struct cf_dev_key *k, struct cf_watch *w, void *ctx)
+{
+	w->gen++;
+	return 0;
+}
+
+/* Resets change the device without a config write the hooks could see;
+ * the kernel starts each with one of these writes. Everything seen of the
+ * device before is void (its generation moves on); what the kernel then
+ * restores, and what anyone reads, is seen again. */
+static __always_inline void note_reset(__u64 bus, __u32 devfn, const struct cf_watch *w,
+				       __u32 where, __u32 size, __u32 value)
+{
+	struct cf_dev_key k = { .bus = bus, .devfn = devfn };
+	struct cf_watch nw = *w;
+
+	/* Secondary Bus Reset in a bridge's Bridge Control (0x3e bit 6):
+	 * every device below it; the bridge is no watched device, so every
+	 * watched device's view goes. */
+	if (writes_bit(where, size, value, 0x3e, 0x40)) {
+		bpf_for_each_map_elem(&cfgf_watch, bump_gen, NULL, 0);
+		return;
+	}
+	/* Function Level Reset: Device Control bit 15 (high byte bit 7); a
+	 * power state write (D3hot -> D0 resets a device without
+	 * No_Soft_Reset), PMCSR at pm + 4. */
+	if ((w->pcie && writes_bit(where, size, value, w->pcie + 0x09, 0x80)) ||
+	    (w->pm && where <= w->pm + 4u && where + size > w->pm + 4u)) {
+		nw.gen++;
+		bpf_map_update_elem(&cfgf_watch, &k, &nw, BPF_EXIST);
+	}
+}
+
+/* x86's config accessor behind every bus (pci_root_ops.read): vfio's and
+ * sysfs' user accessors, the kernel's own reads, vfio's read at open. */
+SEC("fexit/pci_read")
+int BPF_PROG(cfgfilter_hw_read, struct pci_bus *bus, unsigned int devfn, int where, int size,
+	     u32 *value, int ret)
+{
+	struct cf_watch w;
+	u32 v = 0;
+
+	if (ret || where < 0 || where >= 4096 || !watched((__u64)bus, devfn, &w))
+		return 0;
+	if (bpf_probe_read_kernel(&v, sizeof(v), value))
+		return 0;
+	hw_note((__u64)bus, devfn, w.gen, where, size, v, 1);
+	return 0;
+}
+
+/* A vfio write that reached the device: check it (CF_MODE_VERIFY). */
+static __always_inline void verify_write(__u64 vdev_addr, __u64 bus, __u32 devfn, __u32 where,
+					 __u32 size, __u32 value)
+{
+	struct vfio_pci_core_device *vdev = (void *)vdev_addr;
 	const struct cf_policy *pol = live_policy();
-	struct cf_dev_info d;
 	struct cf_access a;
 
-	if (!pol || pos < 0 || count < 1 || count > 4)
+	if (!pol || pol->nrules > CF_MAX_RULES)
+		return;
+	dev_info_read(vdev, &a.d);
+	if (a.d.bus != bus || a.d.devfn != devfn)
+		return; /* another device, written by the kernel meanwhile */
+	if (start_access(&a, 0, where, size, CF_MODE_VERIFY))
+		return;
+	a.value = value;
+	run_policy(&a, pol);
+}
+
+SEC("fexit/pci_write")
+int BPF_PROG(cfgfilter_hw_write, struct pci_bus *bus, unsigned int devfn, int where, int size,
+	     u32 value, int ret)
+{
+	struct cf_in_write *in_write;
+	struct cf_watch w;
+
+	if (where < 0 || where >= 4096)
 		return 0;
+	if (!watched((__u64)bus, devfn, &w)) {
+		if (writes_bit(where, size, value, 0x3e, 0x40))
+			bpf_for_each_map_elem(&cfgf_watch, bump_gen, NULL, 0);
+		return 0;
+	}
+	in_write = bpf_task_storage_get(&cfgf_in_write, bpf_get_current_task_btf(), 0, 0);
+	if (in_write && in_write->vdev)
+		verify_write(in_write->vdev, (__u64)bus, devfn, where, size, value);
+	if (!ret)
+		hw_note((__u64)bus, devfn, w.gen, where, size, value, 0);
+	note_reset((__u64)bus, devfn, &w, where, size, value);
+	return 0;
+}
+
+/* vfio opens the device: it then resets it and reads all of config space
+ * into vconfig; watched from here, the view is complete after open. */
+SEC("fentry/vfio_pci_core_enable")
+int BPF_PROG(cfgfilter_open, struct vfio_pci_core_device *vdev)
+{
+	struct cf_dev_info d;
+
 	dev_info_direct(vdev, &d);
-	if (fill_access(&a, &d, 0, pos, count, CF_MODE_RACE))
-		return 0;
-	a.value = val;
-	return run_policy(&a, pol);
+	watch_device(&d);
+	return 0;
 }

@@ -34,8 +34,8 @@ enum cf_anchor {
  * bit of a device, the higher number wins. */
 enum cf_action {
 	CF_ACT_AUDIT = 1,      /* the write proceeds and is reported */
-	CF_ACT_MASK = 2,       /* protected bits keep the value vfio holds */
-	CF_ACT_VIRTUALIZE = 3, /* hardware keeps its value; the writer reads back its own */
+	CF_ACT_MASK = 2,       /* protected bits keep the device's value */
+	CF_ACT_VIRTUALIZE = 3, /* the device keeps its value; the writer reads back its own */
 	CF_ACT_DENY = 4,       /* the whole write fails with EPERM */
 };
 #define CF_ACT_MAX CF_ACT_DENY
@@ -84,6 +84,15 @@ struct cf_policy {
 	struct cf_rule rules[CF_MAX_RULES];
 };
 
+/* Set by a cfgfilter process about to read a device's sysfs `config`
+ * (the hardware view's seed): the device becomes watched, and its resets
+ * are recognised by writes at these capability offsets. */
+struct cf_seed {
+	__u32 tgid;
+	__u16 pcie; /* PCIe capability offset, 0: none */
+	__u16 pm;   /* power management capability offset, 0: none */
+};
+
 /* Per-CPU counters; userspace sums the CPUs. */
 struct cf_stats {
 	__u64 writes;         /* config writes seen through vfio */
@@ -94,7 +103,10 @@ struct cf_stats {
 	__u64 denied;         /* writes failed with EPERM */
 	__u64 deny_fallback;  /* deny bits that reached vfio anyway, masked instead */
 	__u64 virt_reads;     /* reads whose virtualized bits were replaced */
-	__u64 races;          /* protected bits changed after the filter's check */
+	__u64 races;          /* protected bits that changed in the device during a vfio write */
+	__u64 hw_unknown;     /* decisions on protected bits whose device value was not
+			       * known (judged against vfio's copy), and vfio writes of
+			       * such bits that could not be checked */
 };
 
 enum cf_event_flags {
@@ -102,9 +114,13 @@ enum cf_event_flags {
 	CF_EV_DENY_FALLBACK = 2,  /* deny bits reached vfio by a path the deny hook
 				   * does not see; they were masked instead */
 	CF_EV_READ = 4,           /* a read whose virtualized bits were replaced */
-	CF_EV_RACE = 8,           /* the value vfio copied differs from what the
-				   * filter let through: the writer changed its
-				   * buffer in between; requested = what arrived */
+	CF_EV_RACE = 8,           /* protected bits changed in the device during a
+				   * vfio write: the writer changed its buffer after
+				   * the check (or, with HW_UNKNOWN, the bits' value
+				   * before was not known); requested = what was
+				   * written to the device */
+	CF_EV_HW_UNKNOWN = 16,    /* the device's value of the protected bits was
+				   * not known: judged against vfio's copy */
 };
 
 /* One filtered write to one register. Values cover the bytes the write
@@ -117,7 +133,7 @@ struct cf_event {
 	__u32 rules;       /* bitmap of policy rules on this register */
 	__u32 requested;   /* value the writer asked for */
 	__u32 applied;     /* value that went on to vfio */
-	__u32 bits;        /* protected bits the writer tried to change */
+	__u32 bits;        /* protected bits the writer tried to change in the device */
 	__u32 write_offset; /* the whole write: config offset and length */
 	__u32 write_len;
 	__u16 offset;      /* config offset of the filtered bytes */

@@ -13,6 +13,7 @@
 #include <bpf/btf.h>
 #include "commands.h"
 #include "common.h"
+#include "hw_seed.h"
 #include "policy.h"
 #include "cfgfilter.skel.h"
 
@@ -92,8 +93,8 @@ int cmd_load(int argc, char **argv)
 	};
 	const char *policy_file = NULL;
 	struct cfgfilter_bpf *skel = NULL;
-	struct bpf_link *deny = NULL, *deny_uring = NULL;
-	bool uring, race, rewrite, strict = false;
+	struct bpf_link *deny = NULL, *deny_uring = NULL, *hw_read = NULL, *hw_write = NULL;
+	bool uring, rewrite, strict = false;
 	double wait = 0;
 	char *end;
 	struct cf_ksym ksyms[] = { { "vfio_device_fops", "vfio", 0 }, { "pci_bus_type", NULL, 0 } };
@@ -101,7 +102,7 @@ int cmd_load(int argc, char **argv)
 	struct cf_policy policy;
 	char err[512], hash[17];
 	__u32 zero = 0;
-	int c, ret = 1, fd;
+	int c, ret = 1, fd, seeded;
 
 	while ((c = getopt_long(argc, argv, "p:sw:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -175,14 +176,19 @@ int cmd_load(int argc, char **argv)
 	/* A hook on every process's file I/O: attached only for deny rules. */
 	bpf_program__set_autoattach(skel->progs.cfgfilter_deny, false);
 	bpf_program__set_autoattach(skel->progs.cfgfilter_deny_uring, false);
+	/* The hardware view goes in first, and is seeded, before any program
+	 * decides on it. */
+	bpf_program__set_autoattach(skel->progs.cfgfilter_hw_read, false);
+	bpf_program__set_autoattach(skel->progs.cfgfilter_hw_write, false);
 	vmlinux = btf__load_vmlinux_btf();
 	uring = kernel_has_func(vmlinux, "io_write", NULL);
-	race = kernel_has_func(vmlinux, "vfio_default_config_write", CF_MODULE);
+	if (!kernel_has_func(vmlinux, "pci_read", NULL) || !kernel_has_func(vmlinux, "pci_write", NULL)) {
+		btf__free(vmlinux);
+		cf_err("pci_read/pci_write (x86's PCI config accessors) are not in this kernel's BTF: "
+		       "cfgfilter cannot follow the devices' config space here; nothing loaded");
+		goto out;
+	}
 	btf__free(vmlinux);
-	bpf_program__set_autoload(skel->progs.cfgfilter_race, race);
-	if (!race)
-		cf_info("vfio_default_config_write is not in %s's BTF: races (a buffer changed "
-			"after the check) will not be detected", CF_MODULE);
 	bpf_program__set_autoload(skel->progs.cfgfilter_deny_uring, uring);
 	if (!uring && (policy.flags & CF_POL_DENY))
 		cf_info("io_write is not in this kernel's BTF: deny bits written through io_uring "
@@ -201,6 +207,16 @@ int cmd_load(int argc, char **argv)
 	snprintf(hash, sizeof(hash), "%016llx", (unsigned long long)policy.hash);
 	memcpy((void *)skel->data_rodata->bpf_metadata_policy_hash, hash, sizeof(hash));
 
+	hw_read = bpf_program__attach(skel->progs.cfgfilter_hw_read);
+	hw_write = hw_read ? bpf_program__attach(skel->progs.cfgfilter_hw_write) : NULL;
+	if (!hw_write) {
+		cf_err("cannot attach to pci_read/pci_write (fexit): %s; rerun with -v for detail",
+		       strerror(errno));
+		goto out;
+	}
+	seeded = cf_hw_seed(bpf_map__fd(skel->maps.cfgf_seed));
+	if (seeded < 0)
+		goto out;
 	if (cfgfilter_bpf__attach(skel)) {
 		cf_err("cannot attach to %s in module %s: %s; rerun with -v for detail",
 		       CF_ATTACH_POINT, CF_MODULE, strerror(errno));
@@ -231,12 +247,16 @@ int cmd_load(int argc, char **argv)
 			{ .name = CF_PIN_META, .map = skel->maps.data_rodata },
 			{ .name = CF_PIN_SHADOW, .map = skel->maps.cfgf_shadow },
 			{ .name = CF_PIN_CAPS, .map = skel->maps.cfgf_caps },
+			{ .name = CF_PIN_HW, .map = skel->maps.cfgf_hw },
+			{ .name = CF_PIN_HW_DEVICES, .map = skel->maps.cfgf_watch },
+			{ .name = CF_PIN_HW_SEED, .map = skel->maps.cfgf_seed },
 			{ .name = CF_PIN_PROG, .prog = skel->progs.cfgfilter_write },
 			{ .name = CF_PIN_PROG_READ, .prog = skel->progs.cfgfilter_read },
 			{ .name = CF_PIN_PROG_CLOSE, .prog = skel->progs.cfgfilter_close },
 			{ .name = CF_PIN_PROG_DENY, .prog = skel->progs.cfgfilter_deny },
-			{ .name = CF_PIN_PROG_RACE, .prog = race ? skel->progs.cfgfilter_race : NULL },
-			{ .name = CF_PIN_LINK_RACE, .link = race ? skel->links.cfgfilter_race : NULL },
+			{ .name = CF_PIN_LINK_HW_READ, .link = hw_read },
+			{ .name = CF_PIN_LINK_HW_WRITE, .link = hw_write },
+			{ .name = CF_PIN_LINK_OPEN, .link = skel->links.cfgfilter_open },
 			{ .name = CF_PIN_PROG_DENY_URING, .prog = uring ? skel->progs.cfgfilter_deny_uring : NULL },
 			{ .name = CF_PIN_LINK_READ, .link = skel->links.cfgfilter_read },
 			{ .name = CF_PIN_LINK_CLOSE, .link = skel->links.cfgfilter_close },
@@ -247,9 +267,10 @@ int cmd_load(int argc, char **argv)
 		if (pin_all(pins, sizeof(pins) / sizeof(pins[0])))
 			goto out;
 	}
-	cf_info("loaded: %u rules (policy %016llx) on %s%s, pinned in %s", policy.nrules,
-		(unsigned long long)policy.hash, CF_ATTACH_POINT,
-		policy.flags & CF_POL_DENY ? " and the deny hook" : "", CF_PIN_DIR);
+	cf_info("loaded: %u rules (policy %016llx) on %s%s, pinned in %s; %d vfio devices' "
+		"config space read", policy.nrules, (unsigned long long)policy.hash,
+		CF_ATTACH_POINT, policy.flags & CF_POL_DENY ? " and the deny hook" : "", CF_PIN_DIR,
+		seeded);
 	ret = 0;
 out:
 	if (ret)
@@ -257,6 +278,8 @@ out:
 	/* Pinned links stay attached when our fds close. */
 	bpf_link__destroy(deny);
 	bpf_link__destroy(deny_uring);
+	bpf_link__destroy(hw_read);
+	bpf_link__destroy(hw_write);
 	cfgfilter_bpf__destroy(skel);
 	return ret;
 }

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* cfgfilter policy check|show|apply */
 #include <stdio.h>
+#include <unistd.h>
 #include <string.h>
 #include "commands.h"
 #include "common.h"
+#include "hw_seed.h"
 #include "policy.h"
 #include "policy_json.h"
 
@@ -66,6 +68,7 @@ static int apply(const char *file, bool strict)
 	struct cf_live live;
 	char err[512];
 	bool rewrite;
+	int seed;
 
 	if (cf_policy_load_file(file, &p, err, sizeof(err))) {
 		fprintf(stderr, "%s\nnothing changed: the live policy stays\n", err);
@@ -81,6 +84,15 @@ static int apply(const char *file, bool strict)
 		return 1;
 	if (cf_fit_policy(&p, strict, &rewrite))
 		return cf_err("nothing changed: the live policy stays");
+	/* New rules may cover registers no rule covered: read every vfio
+	 * device's config space again, so they are judged against it. */
+	seed = cf_pinned_fd(CF_PIN_HW_SEED);
+	if (seed < 0 || cf_hw_seed(seed) < 0) {
+		if (seed >= 0)
+			close(seed);
+		return cf_err("nothing changed: the live policy stays");
+	}
+	close(seed);
 	/* The hook for new deny rules goes in before the switch; with the old
 	 * policy it denies nothing. */
 	if ((p.flags & CF_POL_DENY) && cf_deny_attach())

@@ -109,6 +109,8 @@ static int print_json(const struct cf_live *l, int loaded)
 		json_object_set_new(counters, "virtualized_reads",
 				    json_integer((json_int_t)l->stats.virt_reads));
 		json_object_set_new(counters, "races", json_integer((json_int_t)l->stats.races));
+		json_object_set_new(counters, "hw_unknown",
+				    json_integer((json_int_t)l->stats.hw_unknown));
 		json_object_set_new(o, "counters", counters);
 		json_object_set_new(o, "ringbuf_bytes", json_integer(l->ringbuf_bytes));
 	}
@@ -141,12 +143,13 @@ static void print_text(const struct cf_live *l)
 		printf("runs:        not counted (sysctl kernel.bpf_stats_enabled=1 to count)\n");
 	printf("counters:    %llu writes seen, %llu filtered, %llu denied, %llu audited, "
 	       "%llu virtualized reads, %llu events lost, %llu rewrites failed, "
-	       "%llu deny fallbacks, %llu races\n",
+	       "%llu deny fallbacks, %llu races, %llu judged without the device's value\n",
 	       (unsigned long long)l->stats.writes, (unsigned long long)l->stats.filtered,
 	       (unsigned long long)l->stats.denied, (unsigned long long)l->stats.audited,
 	       (unsigned long long)l->stats.virt_reads, (unsigned long long)l->stats.events_lost,
 	       (unsigned long long)l->stats.rewrite_failed,
-	       (unsigned long long)l->stats.deny_fallback, (unsigned long long)l->stats.races);
+	       (unsigned long long)l->stats.deny_fallback, (unsigned long long)l->stats.races,
+	       (unsigned long long)l->stats.hw_unknown);
 	printf("policy:      %016llx, %u rules\n", (unsigned long long)l->policy.hash,
 	       l->policy.nrules);
 	cf_policy_describe(&l->policy, desc, sizeof(desc));

@@ -359,6 +359,7 @@ static int read_stats(struct cf_live *live)
 		live->stats.deny_fallback += per[i].deny_fallback;
 		live->stats.virt_reads += per[i].virt_reads;
 		live->stats.races += per[i].races;
+		live->stats.hw_unknown += per[i].hw_unknown;
 	}
 	ret = 0;
 out:

@@ -11,14 +11,15 @@
 #define CF_PIN_LINK "link_config_write"
 #define CF_PIN_LINK_READ "link_config_read"
 #define CF_PIN_LINK_CLOSE "link_device_close"
-#define CF_PIN_LINK_RACE "link_race_detect"
+#define CF_PIN_LINK_HW_READ "link_hw_read"   /* the device's values, seen on the bus */
+#define CF_PIN_LINK_HW_WRITE "link_hw_write" /* likewise, and races */
+#define CF_PIN_LINK_OPEN "link_device_open"
 #define CF_PIN_LINK_DENY "link_deny"
 #define CF_PIN_LINK_DENY_URING "link_deny_uring"
 /* Programs, so apply can attach the deny hooks later. */
 #define CF_PIN_PROG "prog_config_write"
 #define CF_PIN_PROG_READ "prog_config_read"
 #define CF_PIN_PROG_CLOSE "prog_device_close"
-#define CF_PIN_PROG_RACE "prog_race_detect"
 #define CF_PIN_PROG_DENY "prog_deny"
 #define CF_PIN_PROG_DENY_URING "prog_deny_uring" /* absent when io_write is not in BTF */
 /* Maps. */
@@ -29,6 +30,9 @@
 #define CF_PIN_META "metadata"           /* .data.rodata: bpf_metadata_policy_hash */
 #define CF_PIN_SHADOW "shadow"
 #define CF_PIN_CAPS "caps"
+#define CF_PIN_HW "hw"                   /* the devices' config space as last seen */
+#define CF_PIN_HW_DEVICES "hw_devices"   /* which devices are followed, generations */
+#define CF_PIN_HW_SEED "hw_seed"
 
 #define CF_ATTACH_POINT "fentry/vfio_pci_config_rw"
 #define CF_MODULE "vfio_pci_core"

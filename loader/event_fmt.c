@@ -58,6 +58,8 @@ static void strings_of(const struct cf_event *e, const struct cf_policy *policy,
 
 static const char *result(const struct cf_event *e)
 {
+	if ((e->flags & CF_EV_RACE) && (e->flags & CF_EV_HW_UNKNOWN))
+		return "unverified";
 	if (e->flags & CF_EV_RACE)
 		return "race";
 	if (e->flags & CF_EV_REWRITE_FAILED)
@@ -88,14 +90,18 @@ int cf_event_text(const struct cf_event *e, const struct cf_policy *policy,
 	strings_of(e, policy, boot_to_real_ns, &t);
 	return snprintf(buf, len,
 			"%s %s [%04x:%04x] pid %u (%s) %s %s: offset 0x%03x width %u "
-			"requested 0x%0*x applied 0x%0*x bits 0x%0*x%s",
+			"requested 0x%0*x applied 0x%0*x bits 0x%0*x%s%s",
 			t.ts, t.dev, e->vendor, e->device, e->pid, t.comm, cf_action_name(e->action), t.rules,
 			e->offset, e->width, e->width * 2, e->requested, e->width * 2, e->applied,
 			e->width * 2, e->bits,
-			e->flags & CF_EV_RACE ? " RACE: the writer changed its buffer after the check; this reached the device"
+			(e->flags & CF_EV_RACE) && (e->flags & CF_EV_HW_UNKNOWN)
+				? " UNVERIFIED: written to the device; its value before was not known"
+			: e->flags & CF_EV_RACE ? " RACE: the writer changed its buffer after the check; this reached the device"
 			: e->flags & CF_EV_REWRITE_FAILED ? " REWRITE FAILED: write not filtered"
 			: e->flags & CF_EV_DENY_FALLBACK ? " (deny hook not on this write path: masked)"
-			: e->action == CF_ACT_DENY ? " DENIED (EPERM)" : "");
+			: e->action == CF_ACT_DENY ? " DENIED (EPERM)" : "",
+			(e->flags & CF_EV_HW_UNKNOWN) && !(e->flags & CF_EV_RACE)
+				? " (device value unknown: judged against vfio's copy)" : "");
 }
 
 int cf_event_json(const struct cf_event *e, const struct cf_policy *policy,
@@ -140,6 +146,10 @@ int cf_event_json(const struct cf_event *e, const struct cf_policy *policy,
 	json_object_set_new(o, "write_len", json_integer(e->write_len));
 	snprintf(h, sizeof(h), "%016llx", (unsigned long long)e->policy_hash);
 	json_object_set_new(o, "policy_hash", json_string(h));
+	/* what "bits" was measured against: the device, or vfio's copy where
+	 * the device's value was not known */
+	json_object_set_new(o, "judged_against", json_string(e->flags & CF_EV_HW_UNKNOWN
+								 ? "vfio_copy" : "device"));
 
 	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);

@@ -13,6 +13,12 @@
  *   p1|p2|p4 OFF          read the physical register through sysfs config,
  *                         print "pW OFF VALUE" (while the device is open:
  *                         vfio restores config space when it is closed)
+ *   P1|P2|P4 OFF VALUE    write it through sysfs config, as root on the host
+ *                         would; print "PW OFF VALUE ok|error"
+ *   reset                 VFIO_DEVICE_RESET; print "reset ok|error"
+ *   sh CMD                run CMD with /bin/sh while the device stays open
+ *                         (load a filter under an open device); print
+ *                         "sh EXIT"
  *   lw OFF HEX            lseek to OFF, then write() the bytes
  *   wv OFF HEX,HEX,...    pwritev, one iovec per comma-separated chunk
  *   wv2 OFF HEX,HEX,...   pwritev2 (flags 0), likewise
@@ -38,6 +44,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <liburing.h>
 #include <pthread.h>
 #include <linux/vfio.h>
@@ -271,6 +278,24 @@ int main(int argc, char **argv)
 					die("pwrite config", "");
 			}
 			printf("loop %ld %lld\n", n, now_ns() - t0);
+		} else if (op[0] == 'P' && (op[1] == '1' || op[1] == '2' || op[1] == '4') && !op[2]) {
+			need(i, 2, argc, op);
+			uint32_t off = parse_off(argv[++i]), v = strtoul(argv[++i], NULL, 0);
+			int w = op[1] - '0', fd;
+			char path[128];
+			snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", dev_bdf);
+			fd = open(path, O_WRONLY);
+			ssize_t n = fd < 0 ? -1 : pwrite(fd, &v, w, off);
+			printf("%s 0x%03x 0x%0*x %s\n", op, off, w * 2, v, n == w ? "ok" : strerror(errno));
+			if (fd >= 0)
+				close(fd);
+		} else if (!strcmp(op, "reset")) {
+			printf("reset %s\n", ioctl(dev_fd, VFIO_DEVICE_RESET) ? strerror(errno) : "ok");
+		} else if (!strcmp(op, "sh")) {
+			need(i, 1, argc, op);
+			fflush(stdout);
+			int rc = system(argv[++i]);
+			printf("sh %d\n", WIFEXITED(rc) ? WEXITSTATUS(rc) : -1);
 		} else if (op[0] == 'p' && (op[1] == '1' || op[1] == '2' || op[1] == '4') && !op[2]) {
 			need(i, 1, argc, op);
 			uint32_t off = parse_off(argv[++i]), v = 0;

@@ -51,8 +51,9 @@ loop 0x00e0 0x0000 >/dev/null
 s2=$(bpftool -j prog show name cfgfilter_write)
 $CF events >/dev/null
 num() { echo "$1" | sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p"; }
-r2=$(bpftool -j prog show name cfgfilter_race)
-echo "bench stats pass_cnt=$(num "$s1" run_cnt) pass_ns=$(num "$s1" run_time_ns) total_cnt=$(num "$s2" run_cnt) total_ns=$(num "$s2" run_time_ns) race_cnt=$(num "$r2" run_cnt) race_ns=$(num "$r2" run_time_ns)"
+hr=$(bpftool -j prog show name cfgfilter_hw_read)
+hw=$(bpftool -j prog show name cfgfilter_hw_write)
+echo "bench stats pass_cnt=$(num "$s1" run_cnt) pass_ns=$(num "$s1" run_time_ns) total_cnt=$(num "$s2" run_cnt) total_ns=$(num "$s2" run_time_ns) hwr_cnt=$(num "$hr" run_cnt) hwr_ns=$(num "$hr" run_time_ns) hww_cnt=$(num "$hw" run_cnt) hww_ns=$(num "$hw" run_time_ns)"
 bpftool prog show name cfgfilter_write | sed 's/^/# /'
 $CF unload >/dev/null
 /cfgfilter/fentry-floor /cfgfilter/fentry_floor.bpf.o cfgfilter_floor /sys/fs/bpf/floor

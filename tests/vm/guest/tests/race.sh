@@ -8,7 +8,7 @@ E=$(find_dev 8086 10d3)
 bind_vfio "$E"
 printf 'mask hdr.command.serr\n' > /tmp/race.policy
 $CF load --policy /tmp/race.policy >/dev/null
-check "race detection attached" [ -e $PIN/link_race_detect ]
+check "race detection attached (the bus write hook)" [ -e $PIN/link_hw_write ]
 
 out=$($VC $E race 0 0x04 0x100 w2 0x04 $(( $($VC $E p2 0x04 | awk '{print $3}') ^ 0x100 )) p2 0x04)
 is "$($CF status --json | sed -n 's/.*"races": \([0-9]*\).*/\1/p')" 0 "no racing thread: no race reported"

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The device's config space as last seen on the bus: what the data plane
+ * judges a write against. vfio's own copy (vconfig) holds only the bits
+ * vfio virtualizes; for every bit it writes through, the device moves on
+ * and vconfig keeps the value read at open. Shared by the BPF programs
+ * and the unit tests. */
+#ifndef CF_HW_H
+#define CF_HW_H
+
+#include "cf_mask.h"
+
+/* One dword of a device's config space, keyed by (bus, devfn, offset). */
+struct cf_hw_key {
+	__u64 bus;   /* struct pci_bus *: the key the bus accessors see */
+	__u32 devfn;
+	__u32 off;   /* dword-aligned config offset */
+};
+
+struct cf_hw_val {
+	__u32 value;
+	__u32 known; /* 0xff per byte whose value was seen on the bus */
+};
+
+/* A config access of `size` bytes at byte `shift` of the dword went over
+ * the bus. A write tells the value of every writable bit; for read-only
+ * bits the written value may be wrong, which no write can change anyway.
+ * A read of all ones is what a device in reset or gone answers: those
+ * bytes become unknown rather than trusted. */
+static __always_inline void cf_hw_record(struct cf_hw_val *v, __u32 shift, __u32 size,
+					 __u32 value, int is_read)
+{
+	__u32 ones, m;
+
+	if (shift > 3 || size < 1 || size > 4 - shift)
+		return;
+	ones = cf_bytes_mask(size);
+	m = ones << (8 * shift);
+	if (is_read && (value & ones) == ones) {
+		v->known &= ~m;
+		return;
+	}
+	v->value = (v->value & ~m) | (((value & ones) << (8 * shift)) & m);
+	v->known |= m;
+}
+
+/* Bytes [shift, shift + len) of two consecutive dwords lo, hi: a window
+ * of a register may straddle a dword boundary. shift 0..3, len 1..4. */
+static __always_inline __u32 cf_hw_bytes(__u32 lo, __u32 hi, __u32 shift, __u32 len)
+{
+	__u64 both = (__u64)hi << 32 | lo;
+
+	return (__u32)(both >> (8 * (shift & 3))) & cf_bytes_mask(len);
+}
+
+/* The value a protected bit is judged against: the device's where it is
+ * known, vfio's copy where it is not (the caller reports that). */
+static __always_inline __u32 cf_hw_current(__u32 hw, __u32 known, __u32 vconfig)
+{
+	return (hw & known) | (vconfig & ~known);
+}
+
+#endif
