@@ -59,6 +59,21 @@ if [ -x "$build/fentry-floor" ]; then
 	copy_bin "$build/fentry-floor" cfgfilter/fentry-floor
 	cp "$build/fentry_floor.bpf.o" "$root/cfgfilter/"
 fi
+# A scenario with a real hypervisor ("# vm-needs: qemu") gets Debian's QEMU
+# (the host's, with its libraries, TCG module and BIOS) at the same paths.
+if grep -q '^# vm-needs: qemu' "$top/tests/vm/guest/tests/$scenario.sh"; then
+	q=$(command -v qemu-system-x86_64)
+	mkdir -p "$root$(dirname "$q")"
+	copy_bin "$q" "$q"
+	for f in /usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so; do
+		mkdir -p "$root$(dirname "$f")"
+		copy_bin "$f" "$f"
+	done
+	for f in /usr/share/seabios/bios-256k.bin /usr/share/qemu/kvmvapic.bin; do
+		mkdir -p "$root$(dirname "$f")"
+		cp -L "$f" "$root$f"
+	done
+fi
 copy_bin "$(command -v bpftool)" bin/bpftool.real
 # Debian's bpftool is a wrapper script on some releases; call the binary.
 ln -sf bpftool.real "$root/bin/bpftool"
