@@ -164,18 +164,6 @@ struct {
 	__type(value, struct cf_seed);
 } cfgf_seed SEC(".maps");
 
-/* Set while a task is inside a vfio config write: its bus writes are the
- * VFIO user's, checked against the policy. */
-struct cf_in_write {
-	__u64 vdev;
-};
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct cf_in_write);
-} cfgf_in_write SEC(".maps");
-
 enum cf_mode { CF_MODE_WRITE = 0, CF_MODE_DENY = 1, CF_MODE_READ = 2, CF_MODE_VERIFY = 3 };
 
 /* One access, as scalars: global BPF functions are verified once, apart
@@ -185,6 +173,20 @@ struct cf_dev_info {
 	__u64 vconfig, name, bus;
 	__u32 cfg_size, pcie, id, class, devfn, pm;
 };
+
+/* Set while a task is inside a vfio config write: its bus writes are the
+ * VFIO user's, checked against the policy on the device kept here. */
+struct cf_in_write {
+	struct cf_dev_info d;
+	__u32 active;
+	__u32 pad;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct cf_in_write);
+} cfgf_in_write SEC(".maps");
 
 struct cf_access {
 	struct cf_dev_info d; /* id: vendor << 16 | device */
@@ -672,8 +674,10 @@ int BPF_PROG(cfgfilter_write, struct vfio_pci_core_device *vdev, char *buf, size
 		return 0;
 	in_write = bpf_task_storage_get(&cfgf_in_write, bpf_get_current_task_btf(), 0,
 					BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (in_write)
-		in_write->vdev = (__u64)vdev;
+	if (in_write) {
+		in_write->d = a.d;
+		in_write->active = 1;
+	}
 	return run_policy(&a, pol);
 }
 
@@ -690,7 +694,7 @@ int BPF_PROG(cfgfilter_read, struct vfio_pci_core_device *vdev, char *buf, size_
 			&cfgf_in_write, bpf_get_current_task_btf(), 0, 0);
 
 		if (in_write)
-			in_write->vdev = 0;
+			in_write->active = 0;
 		return 0;
 	}
 	if (ret <= 0)
@@ -947,17 +951,32 @@ static __always_inline int watched(__u64 bus, __u32 devfn, struct cf_watch *out)
 	return 1;
 }
 
+/* Record an access in the view. *old is the entry it lands in, if any. */
 static __always_inline void hw_note(__u64 bus, __u32 devfn, __u32 gen, __u32 where, __u32 size,
-				    __u32 value, int is_read)
+				    __u32 value, int is_read, struct cf_hw_entry *old)
 {
 	struct cf_hw_key k = { .bus = bus, .devfn = devfn, .off = where & ~3u };
-	struct cf_hw_entry e = {}, *old = bpf_map_lookup_elem(&cfgf_hw, &k);
+	struct cf_hw_entry e = {};
 
-	if (old && old->gen == gen)
-		e = *old;
+	if (old && old->gen == gen) {
+		/* in place: the common case, and no LRU update */
+		struct cf_hw_val v = old->v;
+
+		cf_hw_record(&v, where & 3, size, value, is_read);
+		if (v.value != old->v.value || v.known != old->v.known)
+			old->v = v;
+		return;
+	}
 	e.gen = gen;
 	cf_hw_record(&e.v, where & 3, size, value, is_read);
 	bpf_map_update_elem(&cfgf_hw, &k, &e, BPF_ANY);
+}
+
+static __always_inline struct cf_hw_entry *hw_entry(__u64 bus, __u32 devfn, __u32 where)
+{
+	struct cf_hw_key k = { .bus = bus, .devfn = devfn, .off = where & ~3u };
+
+	return bpf_map_lookup_elem(&cfgf_hw, &k);
 }
 
 /* Does [where, where + size) write `bit` of the byte at `at`? */
@@ -974,28 +993,47 @@ static long bump_gen(struct bpf_map *map, struct cf_dev_key *k, struct cf_watch 
 	return 0;
 }
 
-/* Resets change the device without a config write the hooks could see;
- * the kernel starts each with one of these writes. Everything seen of the
- * device before is void (its generation moves on); what the kernel then
- * restores, and what anyone reads, is seen again. */
-static __always_inline void note_reset(__u64 bus, __u32 devfn, const struct cf_watch *w,
-				       __u32 where, __u32 size, __u32 value)
+enum cf_reset { CF_RESET_NONE = 0, CF_RESET_DEVICE = 1, CF_RESET_BUS = 2 };
+
+/* Resets change the device without a config write the hooks could see,
+ * but the kernel starts each with one of these writes. Judged before the
+ * write is recorded: a power state change needs the state before it. */
+static __always_inline int reset_by(__u64 bus, __u32 devfn, const struct cf_watch *w,
+				    __u32 where, __u32 size, __u32 value)
+{
+	struct cf_hw_key k = { .bus = bus, .devfn = devfn };
+	struct cf_hw_entry *e;
+	__u32 pmcsr, old = 3;
+
+	/* Secondary Bus Reset in a bridge's Bridge Control (0x3e bit 6):
+	 * every device below it */
+	if (writes_bit(where, size, value, 0x3e, 0x40))
+		return CF_RESET_BUS;
+	/* Function Level Reset: Device Control bit 15 (high byte, bit 7) */
+	if (w->pcie && writes_bit(where, size, value, w->pcie + 0x09, 0x80))
+		return CF_RESET_DEVICE;
+	/* PMCSR (pm + 4, dword-aligned) set to D0 from another state, or from
+	 * a state not seen: D3hot -> D0 resets a device without No_Soft_Reset */
+	pmcsr = w->pm + 4;
+	if (!w->pm || where != pmcsr || (value & 3))
+		return CF_RESET_NONE;
+	k.off = pmcsr;
+	e = bpf_map_lookup_elem(&cfgf_hw, &k);
+	if (e && e->gen == w->gen && (e->v.known & 0xff))
+		old = e->v.value & 3;
+	return old ? CF_RESET_DEVICE : CF_RESET_NONE;
+}
+
+/* Everything seen of the device before is void (its generation moves on);
+ * what the kernel then restores, and what anyone reads, is seen again. */
+static __always_inline void note_reset(__u64 bus, __u32 devfn, const struct cf_watch *w, int how)
 {
 	struct cf_dev_key k = { .bus = bus, .devfn = devfn };
 	struct cf_watch nw = *w;
 
-	/* Secondary Bus Reset in a bridge's Bridge Control (0x3e bit 6):
-	 * every device below it; the bridge is no watched device, so every
-	 * watched device's view goes. */
-	if (writes_bit(where, size, value, 0x3e, 0x40)) {
+	if (how == CF_RESET_BUS) {
 		bpf_for_each_map_elem(&cfgf_watch, bump_gen, NULL, 0);
-		return;
-	}
-	/* Function Level Reset: Device Control bit 15 (high byte bit 7); a
-	 * power state write (D3hot -> D0 resets a device without
-	 * No_Soft_Reset), PMCSR at pm + 4. */
-	if ((w->pcie && writes_bit(where, size, value, w->pcie + 0x09, 0x80)) ||
-	    (w->pm && where <= w->pm + 4u && where + size > w->pm + 4u)) {
+	} else if (how == CF_RESET_DEVICE) {
 		nw.gen++;
 		bpf_map_update_elem(&cfgf_watch, &k, &nw, BPF_EXIST);
 	}
@@ -1014,21 +1052,20 @@ int BPF_PROG(cfgfilter_hw_read, struct pci_bus *bus, unsigned int devfn, int whe
 		return 0;
 	if (bpf_probe_read_kernel(&v, sizeof(v), value))
 		return 0;
-	hw_note((__u64)bus, devfn, w.gen, where, size, v, 1);
+	hw_note((__u64)bus, devfn, w.gen, where, size, v, 1, hw_entry((__u64)bus, devfn, where));
 	return 0;
 }
 
 /* A vfio write that reached the device: check it (CF_MODE_VERIFY). */
-static __always_inline void verify_write(__u64 vdev_addr, __u64 bus, __u32 devfn, __u32 where,
-					 __u32 size, __u32 value)
+static __always_inline void verify_write(const struct cf_in_write *in_write, __u64 bus,
+					 __u32 devfn, __u32 where, __u32 size, __u32 value)
 {
-	struct vfio_pci_core_device *vdev = (void *)vdev_addr;
 	const struct cf_policy *pol = live_policy();
 	struct cf_access a;
 
 	if (!pol || pol->nrules > CF_MAX_RULES)
 		return;
-	dev_info_read(vdev, &a.d);
+	a.d = in_write->d;
 	if (a.d.bus != bus || a.d.devfn != devfn)
 		return; /* another device, written by the kernel meanwhile */
 	if (start_access(&a, 0, where, size, CF_MODE_VERIFY))
@@ -1042,21 +1079,31 @@ int BPF_PROG(cfgfilter_hw_write, struct pci_bus *bus, unsigned int devfn, int wh
 	     u32 value, int ret)
 {
 	struct cf_in_write *in_write;
+	struct cf_hw_entry *old;
 	struct cf_watch w;
+	int reset;
 
 	if (where < 0 || where >= 4096)
 		return 0;
 	if (!watched((__u64)bus, devfn, &w)) {
+		/* a bridge above followed devices */
 		if (writes_bit(where, size, value, 0x3e, 0x40))
 			bpf_for_each_map_elem(&cfgf_watch, bump_gen, NULL, 0);
 		return 0;
 	}
-	in_write = bpf_task_storage_get(&cfgf_in_write, bpf_get_current_task_btf(), 0, 0);
-	if (in_write && in_write->vdev)
-		verify_write(in_write->vdev, (__u64)bus, devfn, where, size, value);
+	reset = reset_by((__u64)bus, devfn, &w, where, size, value);
+	old = hw_entry((__u64)bus, devfn, where);
+	/* A write of what the device already holds changes no bit: nothing to
+	 * check (vfio's read-merge-write of an unchanged register) */
+	if (!old || old->gen != w.gen || !cf_hw_same(&old->v, where & 3, size, value)) {
+		in_write = bpf_task_storage_get(&cfgf_in_write, bpf_get_current_task_btf(), 0, 0);
+		if (in_write && in_write->active)
+			verify_write(in_write, (__u64)bus, devfn, where, size, value);
+	}
 	if (!ret)
-		hw_note((__u64)bus, devfn, w.gen, where, size, value, 0);
-	note_reset((__u64)bus, devfn, &w, where, size, value);
+		hw_note((__u64)bus, devfn, w.gen, where, size, value, 0, old);
+	if (reset)
+		note_reset((__u64)bus, devfn, &w, reset);
 	return 0;
 }
 

@@ -43,6 +43,19 @@ static __always_inline void cf_hw_record(struct cf_hw_val *v, __u32 shift, __u32
 	v->known |= m;
 }
 
+/* Would a write of `size` bytes at byte `shift` leave the dword as it is
+ * known to be? Only if every byte it writes is known and equal. */
+static __always_inline int cf_hw_same(const struct cf_hw_val *v, __u32 shift, __u32 size,
+				      __u32 value)
+{
+	__u32 m;
+
+	if (shift > 3 || size < 1 || size > 4 - shift)
+		return 0;
+	m = cf_bytes_mask(size) << (8 * shift);
+	return (v->known & m) == m && ((v->value ^ (value << (8 * shift))) & m) == 0;
+}
+
 /* Bytes [shift, shift + len) of two consecutive dwords lo, hi: a window
  * of a register may straddle a dword boundary. shift 0..3, len 1..4. */
 static __always_inline __u32 cf_hw_bytes(__u32 lo, __u32 hi, __u32 shift, __u32 len)
