@@ -316,6 +316,48 @@ static void test_json_rewrite_failed_result(void **state)
 	json_decref(o);
 }
 
+/* What the bits were judged against: the device, or vfio's copy. */
+static void test_json_judged_against(void **state)
+{
+	static const struct {
+		__u8 flags;
+		const char *result, *against;
+	} cases[] = {
+		{ 0, "filtered", "device" },
+		{ CF_EV_HW_UNKNOWN, "filtered", "vfio_copy" },
+		{ CF_EV_RACE, "race", "device" },
+		{ CF_EV_RACE | CF_EV_HW_UNKNOWN, "unverified", "vfio_copy" },
+		{ CF_EV_REWRITE_FAILED | CF_EV_HW_UNKNOWN, "rewrite_failed", "vfio_copy" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct cf_event e = devctl_event();
+		json_t *o;
+
+		e.flags = cases[i].flags;
+		o = render_json(&e, &seed);
+		assert_string_equal(jstr(o, "result"), cases[i].result);
+		assert_string_equal(jstr(o, "judged_against"), cases[i].against);
+		json_decref(o);
+	}
+}
+
+static void test_text_says_when_judged_against_vfio_copy(void **state)
+{
+	struct cf_event e = devctl_event();
+	char buf[512];
+
+	cf_event_text(&e, &seed, BOOT_TO_REAL_NS, buf, sizeof(buf));
+	assert_null(strstr(buf, "device value unknown"));
+	e.flags = CF_EV_HW_UNKNOWN;
+	cf_event_text(&e, &seed, BOOT_TO_REAL_NS, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "(device value unknown: judged against vfio's copy)"));
+	e.flags = CF_EV_RACE | CF_EV_HW_UNKNOWN;
+	cf_event_text(&e, &seed, BOOT_TO_REAL_NS, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "UNVERIFIED: written to the device; its value before was not known"));
+	assert_null(strstr(buf, "judged against"));
+}
+
 static void test_json_one_byte_values_have_two_digits(void **state)
 {
 	static const char *const names[] = { "pcie.devctl.phantom" };
@@ -573,6 +615,8 @@ int main(void)
 		cmocka_unit_test(test_json_rule_action_and_result),
 		cmocka_unit_test(test_json_time),
 		cmocka_unit_test(test_json_rewrite_failed_result),
+		cmocka_unit_test(test_json_judged_against),
+		cmocka_unit_test(test_text_says_when_judged_against_vfio_copy),
 		cmocka_unit_test(test_json_one_byte_values_have_two_digits),
 		cmocka_unit_test(test_json_four_byte_values_have_eight_digits),
 		cmocka_unit_test(test_json_other_policy_names_rules_by_index),
