@@ -25,7 +25,7 @@ LOADER_SRCS := $(wildcard loader/*.c)
 LOADER_OBJS := $(patsubst loader/%.c,$(BUILD)/loader/%.o,$(LOADER_SRCS))
 # Loader pieces the unit tests link against (no main, no BPF skeleton).
 LIB_OBJS    := $(BUILD)/loader/policy.o $(BUILD)/loader/regnames.o $(BUILD)/loader/event_fmt.o \
-               $(BUILD)/loader/cfg_caps.o
+               $(BUILD)/loader/cfg_caps.o $(BUILD)/loader/fmt.o
 UNIT_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all clean deps test unit-test vm-test demo bench
@@ -114,12 +114,12 @@ clean:
 # UBSan, built from the parser's own sources rather than the gcc objects;
 # tests/run runs it on a copy of tests/fuzz/corpus for a bounded time.
 FUZZ_BIN    := $(BUILD)/fuzz_policy
-FUZZ_SRCS   := tests/fuzz/fuzz_policy.c loader/policy.c loader/regnames.c
+FUZZ_SRCS   := tests/fuzz/fuzz_policy.c loader/policy.c loader/regnames.c loader/fmt.c
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
                -fsanitize-coverage-ignorelist=tests/fuzz/coverage-ignore.txt \
                -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Iinclude -Iloader
 
-$(FUZZ_BIN): $(FUZZ_SRCS) tests/fuzz/coverage-ignore.txt loader/policy.h loader/regnames.h \
+$(FUZZ_BIN): $(FUZZ_SRCS) tests/fuzz/coverage-ignore.txt loader/policy.h loader/regnames.h loader/fmt.h \
              include/cfgfilter.h Makefile | $(BUILD)
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_SRCS) -o $@

@@ -422,8 +422,7 @@ __noinline int cf_flush(struct cf_access *a)
 		 * A protected bit that changes here got past the filter: the
 		 * writer changed its buffer after the check, or the filter
 		 * judged against a value it did not know. */
-		__u32 protect = deny | virt | mask;
-
+		protect = deny | virt | mask;
 		unknown = protect & ~known;
 		req = (w.buf_pos < 4 ? a->value >> (8 * w.buf_pos) : 0) & cf_bytes_mask(len);
 		changed = cf_changed(req, hw, protect & known);

@@ -154,12 +154,12 @@ int cmd_load(int argc, char **argv)
 			      "not found (is module vfio loaded? does kernel.kptr_restrict hide "
 			      "addresses from root?)");
 
-	/* Root only: the pins give the policy, the events and the counters. */
-	if (mkdir(CF_PIN_DIR, 0700) && errno != EEXIST)
-		return cf_err("cannot create %s: %s", CF_PIN_DIR, strerror(errno));
 	/* A load running now holds the lock until its pins are in place. */
 	if (cf_lock_pins())
 		return 1;
+	/* Root only: the pins give the policy, the events and the counters. */
+	if (mkdir(CF_PIN_DIR, 0700) && errno != EEXIST)
+		return cf_err("cannot create %s: %s", CF_PIN_DIR, strerror(errno));
 	if (cf_is_loaded())
 		return cf_err("already loaded (%s/%s exists); nothing changed. Use "
 			      "'cfgfilter policy apply FILE' to change the policy",

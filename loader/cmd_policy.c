@@ -19,11 +19,8 @@ static void usage(FILE *f)
 
 static void print_policy(const struct cf_policy *p)
 {
-	char desc[CF_MAX_RULES * 160];
-
 	printf("policy %016llx: %u rules\n", (unsigned long long)p->hash, p->nrules);
-	cf_policy_describe(p, desc, sizeof(desc));
-	fputs(desc, stdout);
+	cf_policy_print(stdout, p);
 }
 
 static int check(const char *file)
@@ -74,13 +71,13 @@ static int apply(const char *file, bool strict)
 		fprintf(stderr, "%s\nnothing changed: the live policy stays\n", err);
 		return 1;
 	}
-	if (cf_need_root())
+	if (cf_need_root() || cf_lock_pins())
 		return 1;
 	if (!cf_is_loaded()) {
 		cf_err("not loaded; run 'cfgfilter load --policy %s'", file);
 		return CF_EXIT_NOT_LOADED;
 	}
-	if (cf_lock_pins() || cf_read_live(&live))
+	if (cf_read_live(&live))
 		return 1;
 	if (cf_fit_policy(&p, strict, &rewrite))
 		return cf_err("nothing changed: the live policy stays");

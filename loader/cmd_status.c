@@ -122,7 +122,6 @@ static int print_json(const struct cf_live *l, int loaded)
 
 static void print_text(const struct cf_live *l)
 {
-	char desc[CF_MAX_RULES * 160];
 
 	printf("loaded:      yes, pinned in %s\n", CF_PIN_DIR);
 	printf("program:     %s (id %d) on %s in module %s, link id %d\n", l->prog_name,
@@ -152,8 +151,7 @@ static void print_text(const struct cf_live *l)
 	       (unsigned long long)l->stats.hw_unknown);
 	printf("policy:      %016llx, %u rules\n", (unsigned long long)l->policy.hash,
 	       l->policy.nrules);
-	cf_policy_describe(&l->policy, desc, sizeof(desc));
-	fputs(desc, stdout);
+	cf_policy_print(stdout, &l->policy);
 }
 
 int cmd_status(int argc, char **argv)

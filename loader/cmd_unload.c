@@ -72,15 +72,14 @@ int cmd_unload(int argc, char **argv)
 		cf_err("unload: unexpected argument '%s'", argv[1]);
 		return CF_EXIT_USAGE;
 	}
-	if (cf_need_root())
+	if (cf_need_root() || cf_lock_pins())
 		return 1;
+	/* read under the lock: what a load or apply just did is what goes */
 	nmaps = collect_ids(&prog_id, map_ids, 32);
 	if (access(CF_PIN_DIR, F_OK)) {
 		cf_err("not loaded (no %s); nothing to unload", CF_PIN_DIR);
 		return CF_EXIT_NOT_LOADED;
 	}
-	if (cf_lock_pins())
-		return 1;
 	failed = cf_remove_pins();
 	if (!failed && prog_id)
 		failed = wait_gone(bpf_prog_get_fd_by_id, &prog_id, 1, "prog") ||

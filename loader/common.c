@@ -118,16 +118,17 @@ int cf_pinned_fd(const char *name)
 
 int cf_lock_pins(void)
 {
-	int fd = open(CF_PIN_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = open(CF_LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 
 	if (fd < 0)
-		return cf_err("cannot open %s: %s", CF_PIN_DIR, strerror(errno));
+		return cf_err("cannot open the lock %s: %s (is /run mounted?)", CF_LOCK_FILE,
+			      strerror(errno));
 	if (flock(fd, LOCK_EX | LOCK_NB)) {
 		if (errno != EWOULDBLOCK)
-			return cf_err("cannot lock %s: %s", CF_PIN_DIR, strerror(errno));
-		cf_info("waiting for another cfgfilter command holding %s", CF_PIN_DIR);
+			return cf_err("cannot lock %s: %s", CF_LOCK_FILE, strerror(errno));
+		cf_info("waiting for another cfgfilter command holding %s", CF_LOCK_FILE);
 		if (flock(fd, LOCK_EX))
-			return cf_err("cannot lock %s: %s", CF_PIN_DIR, strerror(errno));
+			return cf_err("cannot lock %s: %s", CF_LOCK_FILE, strerror(errno));
 	}
 	return 0; /* the fd stays open: the lock lasts until exit */
 }

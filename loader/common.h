@@ -61,8 +61,12 @@ bool cf_is_loaded(void);
 void cf_pin_path(char *buf, size_t len, const char *name);
 int cf_pinned_fd(const char *name); /* -1 with a message when missing */
 
-/* An exclusive lock on the pin directory for the life of the process, so
- * two cfgfilter commands cannot change the pins at once. */
+/* An exclusive lock for the life of the process, so two cfgfilter commands
+ * cannot change the pins at once. It is a file that is never deleted: a
+ * lock on the pin directory, which unload removes, would let a command
+ * waiting behind unload hold a lock on a deleted directory while another
+ * creates and locks a new one. Take it before reading any state. */
+#define CF_LOCK_FILE "/run/cfgfilter.lock"
 int cf_lock_pins(void);
 
 /* The enforced state, read back from the pins. */

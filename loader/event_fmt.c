@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 #include "event_fmt.h"
+#include "fmt.h"
 #include "policy.h"
 
 void cf_event_rule_names(const struct cf_event *e, const struct cf_policy *policy, char *buf,
@@ -14,17 +15,26 @@ void cf_event_rule_names(const struct cf_event *e, const struct cf_policy *polic
 	__u32 reg_bits = shift < 32 ? e->bits << shift : 0;
 	size_t used = 0;
 
+	if (!len)
+		return;
 	buf[0] = 0;
-	for (unsigned int i = 0; i < CF_MAX_RULES && used < len; i++) {
+	for (unsigned int i = 0; i < CF_MAX_RULES; i++) {
+		char index[16];
+		const char *name = index;
+		size_t need;
+
 		if (!(e->rules & (1u << i)))
 			continue;
 		if (known && !(policy->rules[i].mask & reg_bits))
 			continue; /* on this register, but its bits were left alone */
 		if (known)
-			used += snprintf(buf + used, len - used, "%s%s", used ? "," : "",
-					 policy->rules[i].name);
+			name = policy->rules[i].name;
 		else
-			used += snprintf(buf + used, len - used, "%srule#%u", used ? "," : "", i);
+			snprintf(index, sizeof(index), "rule#%u", i);
+		need = (used ? 1 : 0) + strnlen(name, CF_NAME_LEN);
+		if (used + need >= len)
+			break;
+		used += snprintf(buf + used, len - used, "%s%.*s", used ? "," : "", CF_NAME_LEN, name);
 	}
 }
 
@@ -42,7 +52,7 @@ static void iso_time(const struct cf_event *e, long long boot_to_real_ns, char *
 
 /* The event's strings, NUL-terminated and rendered, for both formats. */
 struct strings {
-	char ts[64], rules[512], comm[CF_COMM_LEN + 1], dev[CF_DEV_LEN + 1];
+	char ts[64], rules[CF_RULE_NAMES_LEN], comm[CF_COMM_LEN + 1], dev[CF_DEV_LEN + 1];
 };
 
 static void strings_of(const struct cf_event *e, const struct cf_policy *policy,
@@ -75,11 +85,6 @@ static const char *result(const struct cf_event *e)
 		return "virtualized";
 	}
 	return "filtered";
-}
-
-static void hexw(char *buf, size_t len, __u32 v, unsigned int bytes)
-{
-	snprintf(buf, len, "0x%0*x", bytes * 2, v);
 }
 
 int cf_event_text(const struct cf_event *e, const struct cf_policy *policy,
@@ -117,21 +122,21 @@ int cf_event_json(const struct cf_event *e, const struct cf_policy *policy,
 	json_object_set_new(o, "time", json_string(t.ts));
 	json_object_set_new(o, "ts_boot_ns", json_integer((json_int_t)e->ts_boot_ns));
 	json_object_set_new(o, "device", json_string(t.dev));
-	hexw(h, sizeof(h), e->vendor, 2);
+	cf_hex(h, sizeof(h), e->vendor, 2);
 	json_object_set_new(o, "vendor", json_string(h));
-	hexw(h, sizeof(h), e->device, 2);
+	cf_hex(h, sizeof(h), e->device, 2);
 	json_object_set_new(o, "device_id", json_string(h));
 	json_object_set_new(o, "pid", json_integer(e->pid));
 	json_object_set_new(o, "tid", json_integer(e->tid));
 	json_object_set_new(o, "comm", json_string(t.comm));
-	hexw(h, sizeof(h), e->offset, 2);
+	cf_hex(h, sizeof(h), e->offset, 2);
 	json_object_set_new(o, "offset", json_string(h));
 	json_object_set_new(o, "width", json_integer(e->width));
-	hexw(h, sizeof(h), e->requested, e->width);
+	cf_hex(h, sizeof(h), e->requested, e->width);
 	json_object_set_new(o, "requested", json_string(h));
-	hexw(h, sizeof(h), e->applied, e->width);
+	cf_hex(h, sizeof(h), e->applied, e->width);
 	json_object_set_new(o, "applied", json_string(h));
-	hexw(h, sizeof(h), e->bits, e->width);
+	cf_hex(h, sizeof(h), e->bits, e->width);
 	json_object_set_new(o, "bits", json_string(h));
 	json_object_set_new(o, "rule", json_string(t.rules));
 	for (tok = strtok_r(t.rules, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
@@ -139,9 +144,9 @@ int cf_event_json(const struct cf_event *e, const struct cf_policy *policy,
 	json_object_set_new(o, "rules", names);
 	json_object_set_new(o, "action", json_string(cf_action_name(e->action)));
 	json_object_set_new(o, "result", json_string(result(e)));
-	hexw(h, sizeof(h), e->reg_offset, 2);
+	cf_hex(h, sizeof(h), e->reg_offset, 2);
 	json_object_set_new(o, "register", json_string(h));
-	hexw(h, sizeof(h), e->write_offset, 2);
+	cf_hex(h, sizeof(h), e->write_offset, 2);
 	json_object_set_new(o, "write_offset", json_string(h));
 	json_object_set_new(o, "write_len", json_integer(e->write_len));
 	snprintf(h, sizeof(h), "%016llx", (unsigned long long)e->policy_hash);

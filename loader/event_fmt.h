@@ -8,7 +8,9 @@
 
 /* Names of the rules whose bits the event's write tried to change, joined
  * by ','. policy may be NULL or another policy than the event's: then the
- * rules are named by index ("rule#3"). */
+ * rules are named by index ("rule#3"). A name that does not fit whole is
+ * left out, with the rest: never a fragment. CF_RULE_NAMES_LEN always fits. */
+#define CF_RULE_NAMES_LEN (CF_MAX_RULES * (CF_NAME_LEN + 1) + 1)
 void cf_event_rule_names(const struct cf_event *e, const struct cf_policy *policy, char *buf,
 			 size_t len);
 

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "fmt.h"
 #include "policy.h"
 #include "regnames.h"
 
@@ -475,12 +476,13 @@ int cf_policy_load_file(const char *path, struct cf_policy *out, char *err, size
 	return ret;
 }
 
-static const char *anchor_name(const struct cf_rule *r, char *buf, size_t n)
+/* "header", "cap 0x10", "ecap 0x0001" */
+static const char *anchor_text(const struct cf_rule *r, char *buf, size_t n)
 {
 	if (r->anchor == CF_ANCHOR_HDR)
-		snprintf(buf, n, "header");
+		snprintf(buf, n, "%s", cf_anchor_name(r->anchor));
 	else
-		snprintf(buf, n, "%s 0x%0*x", r->anchor == CF_ANCHOR_CAP ? "cap" : "ecap",
+		snprintf(buf, n, "%s 0x%0*x", cf_anchor_name(r->anchor),
 			 r->anchor == CF_ANCHOR_CAP ? 2 : 4, r->cap_id);
 	return buf;
 }
@@ -518,10 +520,18 @@ void cf_policy_describe(const struct cf_policy *p, char *buf, size_t buflen)
 		cf_selector_text(r, sel, sizeof(sel));
 		used += snprintf(buf + used, buflen - used,
 				 "rule %-2u %-10s %-34s %-11s +0x%03x width %u mask 0x%0*x on %s%s%s%s\n", i,
-				 cf_action_name(r->action), r->name, anchor_name(r, a, sizeof(a)),
+				 cf_action_name(r->action), r->name, anchor_text(r, a, sizeof(a)),
 				 r->offset, r->width, r->width * 2, r->mask, sel,
 				 r->requested != r->action ? " (asked: " : "",
 				 r->requested != r->action ? cf_action_name(r->requested) : "",
 				 r->requested != r->action ? "; no buffer rewrite on this kernel)" : "");
 	}
+}
+
+void cf_policy_print(FILE *f, const struct cf_policy *p)
+{
+	char desc[CF_MAX_RULES * 160];
+
+	cf_policy_describe(p, desc, sizeof(desc));
+	fputs(desc, f);
 }

@@ -4,6 +4,7 @@
 #define CF_POLICY_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include "cfgfilter.h"
 
 /* The seed: what `cfgfilter load` enforces without --policy.
@@ -33,5 +34,7 @@ void cf_selector_text(const struct cf_rule *r, char *buf, size_t n);
 
 /* One line per rule: what it compiles to (register, offset, mask, action). */
 void cf_policy_describe(const struct cf_policy *p, char *buf, size_t buflen);
+/* The same, one line per rule, to f (status, policy show and check). */
+void cf_policy_print(FILE *f, const struct cf_policy *p);
 
 #endif

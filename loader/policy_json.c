@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdio.h>
+#include "fmt.h"
 #include "policy.h"
 #include "policy_json.h"
 
@@ -7,14 +8,13 @@ static json_t *hex(unsigned int v, unsigned int bytes)
 {
 	char h[16];
 
-	snprintf(h, sizeof(h), "0x%0*x", bytes * 2, v);
+	cf_hex(h, sizeof(h), v, bytes);
 	return json_string(h);
 }
 
 json_t *cf_policy_json(const struct cf_policy *p)
 {
 	json_t *o = json_object(), *rules = json_array();
-	static const char *const anchors[] = { "header", "cap", "ecap" };
 	char h[24];
 
 	snprintf(h, sizeof(h), "%016llx", (unsigned long long)p->hash);
@@ -29,7 +29,7 @@ json_t *cf_policy_json(const struct cf_policy *p)
 		json_object_set_new(jr, "action", json_string(cf_action_name(r->action)));
 		if (r->requested != r->action)
 			json_object_set_new(jr, "requested", json_string(cf_action_name(r->requested)));
-		json_object_set_new(jr, "anchor", json_string(r->anchor < 3 ? anchors[r->anchor] : "?"));
+		json_object_set_new(jr, "anchor", json_string(cf_anchor_name(r->anchor)));
 		if (r->anchor != CF_ANCHOR_HDR)
 			json_object_set_new(jr, "cap_id", hex(r->cap_id, r->anchor == CF_ANCHOR_ECAP ? 2 : 1));
 		json_object_set_new(jr, "offset", hex(r->offset, 2));

@@ -185,15 +185,41 @@ static void test_names_null_policy_gives_indexes(void **state)
 	expect_names(&e, NULL, "rule#31");
 }
 
-static void test_names_truncated_to_buffer(void **state)
+/* A short buffer holds whole names or none: a fragment would become an
+ * entry of the JSON "rules" array. */
+static void test_names_never_cut_mid_name(void **state)
 {
 	struct cf_event e = devctl_event();
-	char buf[16];
+	char buf[64];
 
 	memset(buf, 'x', sizeof(buf));
 	cf_event_rule_names(&e, &seed, buf, 8);
-	assert_string_equal(buf, "pcie.de");
-	assert_int_equal(buf[8], 'x');
+	assert_string_equal(buf, "");
+	assert_int_equal(buf[1], 'x');
+	/* room for the first name, not for ",pcie.devctl.phantom" */
+	cf_event_rule_names(&e, &seed, buf, sizeof("pcie.devctl.mps") + 4);
+	assert_string_equal(buf, "pcie.devctl.mps");
+}
+
+/* Every rule of a 32-rule policy, each with a longest name, fits the size
+ * the formatters use. */
+static void test_names_all_rules_fit_the_formatters_buffer(void **state)
+{
+	static struct cf_policy p;
+	struct cf_event e = devctl_event();
+	char buf[CF_RULE_NAMES_LEN];
+
+	memset(&p, 0, sizeof(p));
+	p.nrules = CF_MAX_RULES;
+	p.hash = 7;
+	for (int i = 0; i < CF_MAX_RULES; i++) {
+		memset(p.rules[i].name, 'a' + i % 26, CF_NAME_LEN - 1);
+		p.rules[i].mask = 0xffffffff;
+	}
+	e.policy_hash = 7;
+	e.rules = 0xffffffff;
+	cf_event_rule_names(&e, &p, buf, sizeof(buf));
+	assert_int_equal(strlen(buf), CF_MAX_RULES * (CF_NAME_LEN - 1) + CF_MAX_RULES - 1);
 }
 
 /* ---- cf_event_json ------------------------------------------------------ */
@@ -609,7 +635,8 @@ int main(void)
 		cmocka_unit_test(test_names_index_into_larger_policy),
 		cmocka_unit_test(test_names_other_policy_hash_gives_indexes),
 		cmocka_unit_test(test_names_null_policy_gives_indexes),
-		cmocka_unit_test(test_names_truncated_to_buffer),
+		cmocka_unit_test(test_names_never_cut_mid_name),
+		cmocka_unit_test(test_names_all_rules_fit_the_formatters_buffer),
 		cmocka_unit_test(test_json_identity_fields),
 		cmocka_unit_test(test_json_write_fields),
 		cmocka_unit_test(test_json_rule_action_and_result),

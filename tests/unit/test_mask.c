@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The mask arithmetic of include/cf_mask.h, driven the way the BPF program
- * drives it (bpf/cfgfilter.bpf.c, cf_filter_register), against the
+ * drives it (bpf/cfgfilter.bpf.c, cf_flush in CF_MODE_WRITE), against the
  * bit-by-bit reference model in ref_model.h. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -74,8 +74,9 @@ struct drv_out {
 	__u32 req, cur, prot, applied, bits;
 };
 
-/* cf_filter_register() minus the helpers: buf is the writer's buffer for
- * config offsets [pos, pos + count), cfg is what vfio holds. */
+/* cf_flush()'s write mode minus the helpers: buf is the writer's buffer for
+ * config offsets [pos, pos + count), cfg the device's current value (what
+ * the data plane reads from its hardware view). */
 static void drive_register(uint8_t *buf, __u64 pos, __u64 count, const uint8_t *cfg,
 			   const struct ref_reg *reg, struct drv_out *o)
 {

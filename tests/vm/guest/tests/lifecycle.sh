@@ -30,6 +30,38 @@ wait
 is "$(cat /tmp/a1 /tmp/a2 /tmp/a3 /tmp/a4 | grep -c 'rc=0')" 4 "four concurrent applies all succeed"
 expect_out "the live policy is one of them" "*audit*hdr+0x0c/1:0x0[1-4]*" "$($CF policy show)"
 
+# The lifecycle race: rounds of load, unload, load, policy apply and load
+# at once. Whatever order they run in, afterwards the filter is either
+# loaded whole (every link pinned and attached, and enforcing: an MPS
+# write is masked) or gone whole (no pin, no link, the kernel's own MPS
+# virtualization reads back what was written).
+links="link_config_write link_config_read link_device_close link_hw_read link_hw_write link_device_open"
+ROUNDS=${LIFECYCLE_ROUNDS:-8}
+bad=0 nload=0 ngone=0
+for r in $(seq 1 $ROUNDS); do
+	$CF load >/dev/null 2>&1 &
+	$CF unload >/dev/null 2>&1 &
+	$CF load >/dev/null 2>&1 &
+	$CF policy apply policy/default.policy >/dev/null 2>&1 &
+	$CF load >/dev/null 2>&1 &
+	wait
+	pinned=0
+	for l in $links; do [ -e $PIN/$l ] && pinned=$((pinned + 1)); done
+	attached=$(bpftool link show | grep -c 'tracing')
+	mps=$(( $($VC $E w2 exp+8 0x00e0 r2 exp+8 | val_of r2 0x0e8) & 0xe0 ))
+	if [ $pinned -eq 6 ] && [ "$attached" -eq 6 ] && [ $mps -eq 0 ]; then
+		nload=$((nload + 1))
+	elif [ $pinned -eq 0 ] && [ ! -e $PIN ] && [ "$attached" -eq 0 ] && [ $mps -eq $((0xe0)) ]; then
+		ngone=$((ngone + 1))
+	else
+		bad=$((bad + 1))
+		diag "round $r: $pinned of 6 links pinned, $attached tracing links attached, MPS reads back $(hex4 $mps); pins: $(ls $PIN 2>&1 | tr '\n' ' ')"
+	fi
+	$CF unload >/dev/null 2>&1
+done
+is "$bad" 0 "$ROUNDS rounds of concurrent load/unload/load/apply/load: loaded whole ($nload) or gone whole ($ngone), never between"
+$CF load >/dev/null
+
 # Unbind and rebind while loaded: still filtered, from a fresh state.
 echo "$E" > /sys/bus/pci/devices/$E/driver/unbind
 bind_vfio "$E"
