@@ -21,11 +21,15 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-LOADER_SRCS := $(wildcard loader/*.c)
+# The pure userspace pieces (policy, register names, formatting, capability
+# walk) build as a library with no BPF skeleton: the unit tests link it, and
+# `make unit-test` needs neither clang's BPF target, bpftool nor kernel BTF.
+LIB_SRCS    := loader/policy.c loader/regnames.c loader/event_fmt.c loader/cfg_caps.c \
+               loader/fmt.c loader/policy_json.c
+LIB_OBJS    := $(patsubst loader/%.c,$(BUILD)/lib/%.o,$(LIB_SRCS))
+LIB         := $(BUILD)/libcfgfilter.a
+LOADER_SRCS := $(filter-out $(LIB_SRCS),$(wildcard loader/*.c))
 LOADER_OBJS := $(patsubst loader/%.c,$(BUILD)/loader/%.o,$(LOADER_SRCS))
-# Loader pieces the unit tests link against (no main, no BPF skeleton).
-LIB_OBJS    := $(BUILD)/loader/policy.o $(BUILD)/loader/regnames.o $(BUILD)/loader/event_fmt.o \
-               $(BUILD)/loader/cfg_caps.o $(BUILD)/loader/fmt.o
 UNIT_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all clean deps test unit-test vm-test demo bench
@@ -33,7 +37,7 @@ UNIT_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/
 
 all: $(BUILD)/cfgfilter $(BUILD)/vfio-client
 
-$(BUILD) $(BUILD)/loader $(BUILD)/tests:
+$(BUILD) $(BUILD)/loader $(BUILD)/lib $(BUILD)/tests:
 	$(Q)mkdir -p $@
 
 $(BUILD)/vmlinux.h: | $(BUILD)
@@ -54,9 +58,17 @@ $(BUILD)/loader/%.o: loader/%.c Makefile $(wildcard loader/*.h) include/cfgfilte
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/cfgfilter: $(LOADER_OBJS)
+$(BUILD)/lib/%.o: loader/%.c Makefile $(wildcard loader/*.h) include/cfgfilter.h | $(BUILD)/lib
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)$(AR) rcs $@ $^
+
+$(BUILD)/cfgfilter: $(LOADER_OBJS) $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LOADER_OBJS) $(LIB) $(LDLIBS) -o $@
 
 $(BUILD)/vfio-client: tests/vfio-client/vfio-client.c | $(BUILD)
 	$(call msg,CC,$@)
@@ -75,16 +87,17 @@ $(BUILD)/devnull-pwrite: bench/devnull-pwrite.c | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) tests/unit/ref_model.h include/cf_mask.h include/cf_hw.h | $(BUILD)/tests
+$(BUILD)/tests/%: tests/unit/%.c $(LIB) tests/unit/ref_model.h include/cf_mask.h include/cf_hw.h | $(BUILD)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(LIB_OBJS) -lcmocka -ljansson -o $@
+	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(LIB) -lcmocka -ljansson -o $@
 
 # The entry points install what they need first (tools/install-deps.sh),
 # then build in a second make so the tools exist when recipes run.
 deps:
 	$(Q)tools/install-deps.sh
 
-unit-test: deps
+unit-test:
+	$(Q)tools/install-deps.sh unit
 	$(Q)$(MAKE) --no-print-directory $(UNIT_TESTS) $(FUZZ_BIN)
 	$(Q)tests/run --unit-only
 

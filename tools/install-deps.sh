@@ -4,10 +4,14 @@
 set -euo pipefail
 export PATH="$PATH:/usr/sbin:/sbin"
 
+# usage: install-deps.sh [unit]   (unit: only what the unit tests and the
+# fuzzer build with: no BPF toolchain, no VM)
 # libclang-rt-dev: clang's libFuzzer and sanitizer runtimes (build/fuzz_policy),
 # for the same clang version as the clang package.
-pkgs=(make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libjansson-dev
-      libcmocka-dev libclang-rt-dev liburing-dev qemu-system-x86 busybox-static cpio kmod xz-utils zstd gzip)
+pkgs=(make gcc clang libjansson-dev libcmocka-dev libclang-rt-dev)
+[ "${1:-}" = unit ] ||
+	pkgs+=(llvm bpftool libbpf-dev libelf-dev zlib1g-dev liburing-dev qemu-system-x86
+	       busybox-static cpio kmod xz-utils zstd gzip)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
