@@ -2,7 +2,6 @@
 /* cfgfilter events: read filtered-write events from the pinned ring buffer.
  * Reading consumes: two readers share the events between them. */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +11,10 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "commands.h"
-#include "common.h"
+#include "live.h"
+#include "log.h"
+#include "pins.h"
+#include "probes.h"
 #include "event_fmt.h"
 
 static volatile sig_atomic_t stop;
@@ -60,64 +62,29 @@ static int on_event(void *ctx, void *data, size_t size)
 	return r->count && r->seen >= r->count ? 1 : 0;
 }
 
-static void usage(FILE *f)
+int cmd_events(const struct cf_parsed *p)
 {
-	fprintf(f, "usage: cfgfilter events [--json] [--follow] [--count N] [--timeout SECONDS]\n"
-		   "Print filtered-write events. Without --follow or --timeout, print what is\n"
-		   "waiting and exit; --follow waits for more until --count, --timeout or ^C.\n"
-		   "Exit 1 if --count N events did not arrive before --timeout.\n");
-}
-
-int cmd_events(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "follow", no_argument, NULL, 'f' },
-		{ "count", required_argument, NULL, 'n' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	struct reader r = { 0 };
+	const char *count = cf_cli_opt(p, "count"), *secs = cf_cli_opt(p, "timeout");
+	struct reader r = { .json = cf_opts.json };
 	struct ring_buffer *rb = NULL;
 	double timeout = -1;
 	long long deadline = 0;
-	int follow = 0, c, fd, ret = 0;
+	int follow = cf_cli_opt(p, "follow") != NULL, fd, ret = 0;
 	char path[256], *end;
 
-	while ((c = getopt_long(argc, argv, "jfn:t:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			r.json = 1;
-			break;
-		case 'f':
-			follow = 1;
-			break;
-		case 'n':
-			r.count = strtol(optarg, &end, 10);
-			if (*end || r.count <= 0) {
-				cf_err("events: --count takes a positive number, not '%s'", optarg);
-				return CF_EXIT_USAGE;
-			}
-			break;
-		case 't':
-			timeout = strtod(optarg, &end);
-			if (*end || timeout < 0) {
-				cf_err("events: --timeout takes seconds (e.g. 5 or 0.5), not '%s'", optarg);
-				return CF_EXIT_USAGE;
-			}
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
+	if (count) {
+		r.count = strtol(count, &end, 10);
+		if (*end || r.count <= 0) {
+			cf_err("events: --count takes a positive number, not '%s'", count);
 			return CF_EXIT_USAGE;
 		}
 	}
-	if (optind < argc) {
-		cf_err("events: unexpected argument '%s'", argv[optind]);
-		return CF_EXIT_USAGE;
+	if (secs) {
+		timeout = strtod(secs, &end);
+		if (*end || timeout < 0) {
+			cf_err("events: --timeout takes seconds (e.g. 5 or 0.5), not '%s'", secs);
+			return CF_EXIT_USAGE;
+		}
 	}
 	if (cf_need_root())
 		return 1;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-/* cfgfilter load: check, load, attach, pin; enforcement outlives us. */
+/* cfgfilter load: parse, preflight, configure, load and attach, pin;
+ * enforcement outlives us. Any failure leaves nothing behind. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,22 +10,55 @@
 #include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <bpf/btf.h>
 #include "commands.h"
-#include "common.h"
 #include "hw_seed.h"
+#include "live.h"
+#include "log.h"
+#include "methods.h"
+#include "pins.h"
 #include "policy.h"
+#include "policy_json.h"
+#include "probes.h"
+#include "result.h"
 #include "cfgfilter.skel.h"
 
-static void usage(FILE *f)
+/* What the steps hand each other. */
+struct load {
+	/* parse */
+	const char *policy_file;
+	bool strict;
+	double wait;
+	struct cf_policy policy;
+	/* preflight */
+	bool rewrite, uring;
+	struct cf_ksym ksyms[2];
+	/* load and attach */
+	struct cfgfilter_bpf *skel;
+	int seeded;
+};
+
+static int parse(const struct cf_parsed *p, struct load *l)
 {
-	fprintf(f, "usage: cfgfilter load [--policy FILE] [--strict] [--wait SECONDS]\n"
-		   "Load the filter, attach it to %s and pin it under %s.\n"
-		   "Without --policy the seed policy is enforced (policy/default.policy).\n"
-		   "Where the kernel forbids rewriting the writer's buffer (lockdown), mask and\n"
-		   "virtualize rules are enforced as deny; --strict refuses instead.\n"
-		   "--wait waits up to SECONDS for module %s to be loaded.\n",
-		   CF_ATTACH_POINT, CF_PIN_DIR, CF_MODULE);
+	const char *wait = cf_cli_opt(p, "wait");
+	char err[512], *end;
+
+	l->policy_file = cf_cli_opt(p, "policy");
+	l->strict = cf_cli_opt(p, "strict") != NULL;
+	if (wait) {
+		l->wait = strtod(wait, &end);
+		if (*end || l->wait < 0) {
+			cf_err("load: --wait takes seconds, not '%s'", wait);
+			return CF_EXIT_USAGE;
+		}
+	}
+	/* The policy first: a bad file is reported whoever runs this. */
+	if (l->policy_file ? cf_policy_load_file(l->policy_file, &l->policy, err, sizeof(err))
+			   : cf_policy_parse(cf_default_policy, strlen(cf_default_policy),
+					     "<built-in default policy>", &l->policy, err, sizeof(err))) {
+		cf_err_as_is(err);
+		return 1;
+	}
+	return 0;
 }
 
 /* For boot scripts that start cfgfilter before vfio-pci is probed. */
@@ -41,119 +74,159 @@ static int wait_for_module(double seconds)
 	return access("/sys/kernel/btf/" CF_MODULE, R_OK) == 0 ? 0 : -1;
 }
 
-/* Is fn a function in vmlinux's BTF, or in module's when given? */
-static bool kernel_has_func(struct btf *vmlinux, const char *fn, const char *module)
+/* Everything the kernel and host must allow, asked before anything loads. */
+static int preflight(struct load *l)
 {
-	struct btf *btf = vmlinux;
-	bool found;
-
-	if (!vmlinux)
-		return false;
-	if (module)
-		btf = btf__load_module_btf(module, vmlinux);
-	found = btf && btf__find_by_name_kind(btf, fn, BTF_KIND_FUNC) > 0;
-	if (btf != vmlinux)
-		btf__free(btf);
-	return found;
-}
-
-struct pin {
-	const char *name;
-	struct bpf_map *map;
-	struct bpf_program *prog;
-	struct bpf_link *link;
-};
-
-static int pin_all(const struct pin *pins, size_t n)
-{
-	char p[256];
-	int err = 0;
-
-	/* Links last: once the write link is pinned, the filter is loaded. */
-	for (size_t i = 0; i < n && !err; i++) {
-		cf_pin_path(p, sizeof(p), pins[i].name);
-		if (pins[i].map)
-			err = bpf_map__pin(pins[i].map, p);
-		else if (pins[i].prog)
-			err = bpf_program__pin(pins[i].prog, p);
-		else if (pins[i].link)
-			err = bpf_link__pin(pins[i].link, p);
-	}
-	return err ? cf_err("cannot pin %s: %s", p, strerror(-err)) : 0;
-}
-
-int cmd_load(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "policy", required_argument, NULL, 'p' },
-		{ "strict", no_argument, NULL, 's' },
-		{ "wait", required_argument, NULL, 'w' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	const char *policy_file = NULL;
-	struct cfgfilter_bpf *skel = NULL;
-	struct bpf_link *deny = NULL, *deny_uring = NULL, *hw_read = NULL, *hw_write = NULL;
-	bool uring, rewrite, strict = false;
-	double wait = 0;
-	char *end;
-	struct cf_ksym ksyms[] = { { "vfio_device_fops", "vfio", 0 }, { "pci_bus_type", NULL, 0 } };
-	struct btf *vmlinux;
-	struct cf_policy policy;
-	char err[512], hash[17];
-	__u32 zero = 0;
-	int c, ret = 1, fd, seeded;
-
-	while ((c = getopt_long(argc, argv, "p:sw:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			policy_file = optarg;
-			break;
-		case 's':
-			strict = true;
-			break;
-		case 'w':
-			wait = strtod(optarg, &end);
-			if (*end || wait < 0) {
-				cf_err("load: --wait takes seconds, not '%s'", optarg);
-				return CF_EXIT_USAGE;
-			}
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return CF_EXIT_USAGE;
-		}
-	}
-	if (optind < argc) {
-		cf_err("load: unexpected argument '%s'", argv[optind]);
-		usage(stderr);
-		return CF_EXIT_USAGE;
-	}
-
-	/* The policy first: a bad file is reported whoever runs this. */
-	if (policy_file ? cf_policy_load_file(policy_file, &policy, err, sizeof(err))
-			: cf_policy_parse(cf_default_policy, strlen(cf_default_policy),
-					  "<built-in default policy>", &policy, err, sizeof(err))) {
-		fprintf(stderr, "%s\n", err);
-		return 1;
-	}
 	if (cf_need_root() || cf_need_bpffs())
 		return 1;
-	if (wait > 0 && wait_for_module(wait))
+	if (l->wait > 0 && wait_for_module(l->wait))
 		return cf_err("module %s did not appear within %.0f s; run 'modprobe vfio-pci'",
-			      CF_MODULE, wait);
-	if (cf_need_btf() || cf_fit_policy(&policy, strict, &rewrite))
+			      CF_MODULE, l->wait);
+	if (cf_need_btf() || cf_fit_policy(&l->policy, l->strict, &l->rewrite))
 		return 1;
+	if (!cf_fentry_can_attach("pci_read", NULL) || !cf_fentry_can_attach("pci_write", NULL))
+		return cf_err("fentry/fexit cannot attach to pci_read/pci_write (x86's PCI config "
+			      "accessors): cfgfilter cannot follow the devices' config space on this "
+			      "kernel; nothing loaded");
+	if (!cf_fentry_can_attach("vfio_pci_config_rw", CF_MODULE))
+		return cf_err("fentry cannot attach to vfio_pci_config_rw in module %s; nothing "
+			      "loaded (rerun with -v for detail)", CF_MODULE);
+	l->uring = cf_fentry_can_attach("io_write", NULL);
+	if (!l->uring && (l->policy.flags & CF_POL_DENY))
+		cf_info("fentry cannot attach to io_write here: deny bits written through io_uring "
+			"are masked instead of refused");
 	/* The deny hook recognises vfio-pci device files by these addresses. */
-	cf_kallsyms(ksyms, 2);
-	if ((policy.flags & CF_POL_DENY) && (!ksyms[0].addr || !ksyms[1].addr))
+	l->ksyms[0] = (struct cf_ksym){ "vfio_device_fops", "vfio", 0 };
+	l->ksyms[1] = (struct cf_ksym){ "pci_bus_type", NULL, 0 };
+	cf_kallsyms(l->ksyms, 2);
+	if ((l->policy.flags & CF_POL_DENY) && (!l->ksyms[0].addr || !l->ksyms[1].addr))
 		return cf_err("deny rules need vfio_device_fops and pci_bus_type from /proc/kallsyms, "
 			      "not found (is module vfio loaded? does kernel.kptr_restrict hide "
 			      "addresses from root?)");
+	return 0;
+}
 
+/* Open the object and set what load decides: constants, which programs
+ * load and which attach with the skeleton. */
+static int configure(struct load *l)
+{
+	struct cfgfilter_bpf *skel = cfgfilter_bpf__open();
+	char hash[17];
+
+	if (!skel)
+		return cf_err("cannot open the BPF object: %s", strerror(errno));
+	l->skel = skel;
+	skel->rodata->cf_can_rewrite = l->rewrite;
+	skel->rodata->cf_vfio_device_fops = l->ksyms[0].addr;
+	skel->rodata->cf_pci_bus_type = l->ksyms[1].addr;
+	snprintf(hash, sizeof(hash), "%016llx", (unsigned long long)l->policy.hash);
+	memcpy((void *)skel->data_rodata->bpf_metadata_policy_hash, hash, sizeof(hash));
+	/* A hook on every process's file I/O: attached only for deny rules. */
+	bpf_program__set_autoattach(skel->progs.cfgfilter_deny, false);
+	bpf_program__set_autoattach(skel->progs.cfgfilter_deny_uring, false);
+	bpf_program__set_autoload(skel->progs.cfgfilter_deny_uring, l->uring);
+	/* The hardware view goes in first, and is seeded, before any program
+	 * decides on it. */
+	bpf_program__set_autoattach(skel->progs.cfgfilter_hw_read, false);
+	bpf_program__set_autoattach(skel->progs.cfgfilter_hw_write, false);
+	return 0;
+}
+
+static int attach_one(struct bpf_program *prog, struct bpf_link **link, const char *what)
+{
+	*link = bpf_program__attach(prog);
+	if (!*link)
+		return cf_err("cannot attach %s: %s; rerun with -v for detail", what, strerror(errno));
+	return 0;
+}
+
+static int load_and_attach(struct load *l)
+{
+	struct cfgfilter_bpf *skel = l->skel;
+	__u32 zero = 0;
+	int fd;
+
+	if (cfgfilter_bpf__load(skel))
+		return cf_err("cannot load the BPF programs: %s; rerun with -v for libbpf and "
+			      "verifier detail", strerror(errno));
+	fd = bpf_map__fd(skel->maps.cfgf_policy_0);
+	if (bpf_map_update_elem(fd, &zero, &l->policy, BPF_ANY) || bpf_map_freeze(fd))
+		return cf_err("cannot store the policy: %s", strerror(errno));
+	if (attach_one(skel->progs.cfgfilter_hw_read, &skel->links.cfgfilter_hw_read,
+		       "fexit/pci_read") ||
+	    attach_one(skel->progs.cfgfilter_hw_write, &skel->links.cfgfilter_hw_write,
+		       "fexit/pci_write"))
+		return 1;
+	l->seeded = cf_hw_seed(bpf_map__fd(skel->maps.cfgf_seed));
+	if (l->seeded < 0)
+		return 1;
+	if (cfgfilter_bpf__attach(skel))
+		return cf_err("cannot attach to %s in module %s: %s; rerun with -v for detail",
+			      CF_ATTACH_POINT, CF_MODULE, strerror(errno));
+	if (!(l->policy.flags & CF_POL_DENY))
+		return 0;
+	if (l->uring && attach_one(skel->progs.cfgfilter_deny_uring,
+				   &skel->links.cfgfilter_deny_uring, "the io_uring deny hook "
+				   "(fentry/io_write)"))
+		return 1;
+	return attach_one(skel->progs.cfgfilter_deny, &skel->links.cfgfilter_deny,
+			  "the deny hook (fmod_ret/security_file_permission)");
+}
+
+/* Everything in the pin table that this load made; the write link last:
+ * once it is pinned, the filter is loaded. */
+static int pin(struct load *l)
+{
+	char path[256];
+
+	for (size_t i = 0; i < cf_npins; i++) {
+		const struct cf_pin *p = &cf_pins[i];
+		void *obj = *(void **)((char *)l->skel + p->skel_off);
+		int err = 0;
+
+		if (!obj)
+			continue; /* not loaded or not attached for this policy and kernel */
+		cf_pin_path(path, sizeof(path), p->name);
+		if (p->kind == CF_PIN_KIND_MAP)
+			err = bpf_map__pin(obj, path);
+		else if (p->kind == CF_PIN_KIND_PROG)
+			err = bpf_program__fd(obj) >= 0 ? bpf_program__pin(obj, path) : 0;
+		else
+			err = bpf_link__pin(obj, path);
+		if (err)
+			return cf_err("cannot pin %s: %s", path, strerror(-err));
+	}
+	return 0;
+}
+
+static void result(json_t *res, const struct load *l)
+{
+	struct cf_live live;
+
+	if (!cf_opts.json || cf_read_live(&live))
+		return;
+	json_object_set_new(res, "pin_dir", json_string(CF_PIN_DIR));
+	json_object_set_new(res, "policy_file", l->policy_file ? json_string(l->policy_file)
+							       : json_null());
+	{
+		json_t *pol = cf_policy_json(&live.policy);
+
+		json_object_set_new(res, "policy_hash", json_incref(json_object_get(pol, "hash")));
+		json_object_set_new(res, "rules", json_incref(json_object_get(pol, "rules")));
+		json_decref(pol);
+	}
+	json_object_set_new(res, "methods", cf_methods_json(&live));
+	json_object_set_new(res, "fallback_rules", json_integer(cf_fallbacks(&live)));
+	json_object_set_new(res, "devices_seeded", json_integer(l->seeded));
+	json_object_set_new(res, "prog_id", json_integer(live.prog_id));
+}
+
+static int run(const struct cf_parsed *p, struct load *l)
+{
+	int rc = parse(p, l);
+
+	if (rc || (rc = preflight(l)))
+		return rc;
 	/* A load running now holds the lock until its pins are in place. */
 	if (cf_lock_pins())
 		return 1;
@@ -164,122 +237,27 @@ int cmd_load(int argc, char **argv)
 		return cf_err("already loaded (%s/%s exists); nothing changed. Use "
 			      "'cfgfilter policy apply FILE' to change the policy",
 			      CF_PIN_DIR, CF_PIN_LINK);
-
-	skel = cfgfilter_bpf__open();
-	if (!skel) {
-		cf_err("cannot open the BPF object: %s", strerror(errno));
-		goto out;
-	}
-	skel->rodata->cf_can_rewrite = rewrite;
-	skel->rodata->cf_vfio_device_fops = ksyms[0].addr;
-	skel->rodata->cf_pci_bus_type = ksyms[1].addr;
-	/* A hook on every process's file I/O: attached only for deny rules. */
-	bpf_program__set_autoattach(skel->progs.cfgfilter_deny, false);
-	bpf_program__set_autoattach(skel->progs.cfgfilter_deny_uring, false);
-	/* The hardware view goes in first, and is seeded, before any program
-	 * decides on it. */
-	bpf_program__set_autoattach(skel->progs.cfgfilter_hw_read, false);
-	bpf_program__set_autoattach(skel->progs.cfgfilter_hw_write, false);
-	vmlinux = btf__load_vmlinux_btf();
-	uring = kernel_has_func(vmlinux, "io_write", NULL);
-	if (!kernel_has_func(vmlinux, "pci_read", NULL) || !kernel_has_func(vmlinux, "pci_write", NULL)) {
-		btf__free(vmlinux);
-		cf_err("pci_read/pci_write (x86's PCI config accessors) are not in this kernel's BTF: "
-		       "cfgfilter cannot follow the devices' config space here; nothing loaded");
-		goto out;
-	}
-	btf__free(vmlinux);
-	bpf_program__set_autoload(skel->progs.cfgfilter_deny_uring, uring);
-	if (!uring && (policy.flags & CF_POL_DENY))
-		cf_info("io_write is not in this kernel's BTF: deny bits written through io_uring "
-			"are masked instead of refused");
-
-	if (cfgfilter_bpf__load(skel)) {
-		cf_err("cannot load the BPF programs: %s; rerun with -v for libbpf and verifier detail",
-		       strerror(errno));
-		goto out;
-	}
-	fd = bpf_map__fd(skel->maps.cfgf_policy_0);
-	if (bpf_map_update_elem(fd, &zero, &policy, BPF_ANY) || bpf_map_freeze(fd)) {
-		cf_err("cannot store the policy: %s", strerror(errno));
-		goto out;
-	}
-	snprintf(hash, sizeof(hash), "%016llx", (unsigned long long)policy.hash);
-	memcpy((void *)skel->data_rodata->bpf_metadata_policy_hash, hash, sizeof(hash));
-
-	hw_read = bpf_program__attach(skel->progs.cfgfilter_hw_read);
-	hw_write = hw_read ? bpf_program__attach(skel->progs.cfgfilter_hw_write) : NULL;
-	if (!hw_write) {
-		cf_err("cannot attach to pci_read/pci_write (fexit): %s; rerun with -v for detail",
-		       strerror(errno));
-		goto out;
-	}
-	seeded = cf_hw_seed(bpf_map__fd(skel->maps.cfgf_seed));
-	if (seeded < 0)
-		goto out;
-	if (cfgfilter_bpf__attach(skel)) {
-		cf_err("cannot attach to %s in module %s: %s; rerun with -v for detail",
-		       CF_ATTACH_POINT, CF_MODULE, strerror(errno));
-		goto out;
-	}
-	if (policy.flags & CF_POL_DENY) {
-		if (uring) {
-			deny_uring = bpf_program__attach(skel->progs.cfgfilter_deny_uring);
-			if (!deny_uring) {
-				cf_err("cannot attach the io_uring deny hook (fentry/io_write): %s",
-				       strerror(errno));
-				goto out;
-			}
-		}
-		deny = bpf_program__attach(skel->progs.cfgfilter_deny);
-		if (!deny) {
-			cf_err("cannot attach the deny hook (fmod_ret/security_file_permission): %s",
-			       strerror(errno));
-			goto out;
-		}
-	}
-	{
-		const struct pin pins[] = {
-			{ .name = CF_PIN_EVENTS, .map = skel->maps.cfgf_events },
-			{ .name = CF_PIN_STATS, .map = skel->maps.cfgf_stats },
-			{ .name = CF_PIN_POLICY, .map = skel->maps.cfgf_policy_0 },
-			{ .name = CF_PIN_POLICY_SLOT, .map = skel->maps.cfgf_policy },
-			{ .name = CF_PIN_META, .map = skel->maps.data_rodata },
-			{ .name = CF_PIN_SHADOW, .map = skel->maps.cfgf_shadow },
-			{ .name = CF_PIN_CAPS, .map = skel->maps.cfgf_caps },
-			{ .name = CF_PIN_HW, .map = skel->maps.cfgf_hw },
-			{ .name = CF_PIN_HW_DEVICES, .map = skel->maps.cfgf_watch },
-			{ .name = CF_PIN_HW_SEED, .map = skel->maps.cfgf_seed },
-			{ .name = CF_PIN_PROG, .prog = skel->progs.cfgfilter_write },
-			{ .name = CF_PIN_PROG_READ, .prog = skel->progs.cfgfilter_read },
-			{ .name = CF_PIN_PROG_CLOSE, .prog = skel->progs.cfgfilter_close },
-			{ .name = CF_PIN_PROG_DENY, .prog = skel->progs.cfgfilter_deny },
-			{ .name = CF_PIN_LINK_HW_READ, .link = hw_read },
-			{ .name = CF_PIN_LINK_HW_WRITE, .link = hw_write },
-			{ .name = CF_PIN_LINK_OPEN, .link = skel->links.cfgfilter_open },
-			{ .name = CF_PIN_PROG_DENY_URING, .prog = uring ? skel->progs.cfgfilter_deny_uring : NULL },
-			{ .name = CF_PIN_LINK_READ, .link = skel->links.cfgfilter_read },
-			{ .name = CF_PIN_LINK_CLOSE, .link = skel->links.cfgfilter_close },
-			{ .name = CF_PIN_LINK_DENY_URING, .link = deny_uring },
-			{ .name = CF_PIN_LINK_DENY, .link = deny },
-			{ .name = CF_PIN_LINK, .link = skel->links.cfgfilter_write },
-		};
-		if (pin_all(pins, sizeof(pins) / sizeof(pins[0])))
-			goto out;
+	if (configure(l) || load_and_attach(l) || pin(l)) {
+		cf_remove_pins(); /* nothing half-loaded stays behind */
+		return 1;
 	}
 	cf_info("loaded: %u rules (policy %016llx) on %s%s, pinned in %s; %d vfio devices' "
-		"config space read", policy.nrules, (unsigned long long)policy.hash,
-		CF_ATTACH_POINT, policy.flags & CF_POL_DENY ? " and the deny hook" : "", CF_PIN_DIR,
-		seeded);
-	ret = 0;
-out:
-	if (ret)
-		cf_remove_pins(); /* nothing half-loaded stays behind */
+		"config space read", l->policy.nrules, (unsigned long long)l->policy.hash,
+		CF_ATTACH_POINT, l->policy.flags & CF_POL_DENY ? " and the deny hook" : "",
+		CF_PIN_DIR, l->seeded);
+	return 0;
+}
+
+int cmd_load(const struct cf_parsed *p)
+{
+	json_t *res = cf_result_new("load");
+	struct load l = { 0 };
+	int rc = run(p, &l);
+
+	if (!rc)
+		result(res, &l);
+	json_object_set_new(res, "loaded", json_boolean(!rc));
 	/* Pinned links stay attached when our fds close. */
-	bpf_link__destroy(deny);
-	bpf_link__destroy(deny_uring);
-	bpf_link__destroy(hw_read);
-	bpf_link__destroy(hw_write);
-	cfgfilter_bpf__destroy(skel);
-	return ret;
+	cfgfilter_bpf__destroy(l.skel);
+	return cf_result_end(res, rc);
 }

@@ -4,18 +4,15 @@
 #include <unistd.h>
 #include <string.h>
 #include "commands.h"
-#include "common.h"
 #include "hw_seed.h"
+#include "live.h"
+#include "log.h"
+#include "methods.h"
+#include "pins.h"
 #include "policy.h"
 #include "policy_json.h"
-
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: cfgfilter policy check FILE    validate FILE, print what each rule compiles to\n"
-		   "       cfgfilter policy show [--json] the policy the kernel enforces now\n"
-		   "       cfgfilter policy apply [--strict] FILE\n"
-		   "                                      replace the live policy, atomically\n");
-}
+#include "probes.h"
+#include "result.h"
 
 static void print_policy(const struct cf_policy *p)
 {
@@ -23,20 +20,42 @@ static void print_policy(const struct cf_policy *p)
 	cf_policy_print(stdout, p);
 }
 
-static int check(const char *file)
+/* The policy in FILE, or a message (FILE:LINE:COL: ...) and -1. */
+static int read_policy_file(const char *file, struct cf_policy *p)
 {
-	struct cf_policy p;
 	char err[512];
 
-	if (cf_policy_load_file(file, &p, err, sizeof(err))) {
-		fprintf(stderr, "%s\n", err);
-		return 1;
-	}
-	print_policy(&p);
-	return 0;
+	if (!cf_policy_load_file(file, p, err, sizeof(err)))
+		return 0;
+	cf_err_as_is(err);
+	return -1;
 }
 
-static int show(int json)
+static void policy_summary(json_t *res, const struct cf_policy *p)
+{
+	json_t *pol = cf_policy_json(p);
+
+	json_object_set_new(res, "policy_hash", json_incref(json_object_get(pol, "hash")));
+	json_object_set_new(res, "rules", json_incref(json_object_get(pol, "rules")));
+	json_decref(pol);
+}
+
+int cmd_policy_check(const struct cf_parsed *a)
+{
+	json_t *res = cf_result_new("policy check");
+	struct cf_policy p;
+
+	json_object_set_new(res, "file", json_string(a->pos[0]));
+	if (read_policy_file(a->pos[0], &p))
+		return cf_result_end(res, 1);
+	if (cf_opts.json)
+		policy_summary(res, &p);
+	else
+		print_policy(&p);
+	return cf_result_end(res, 0);
+}
+
+int cmd_policy_show(const struct cf_parsed *a)
 {
 	struct cf_live live;
 
@@ -48,27 +67,27 @@ static int show(int json)
 	}
 	if (cf_read_live(&live))
 		return 1;
-	if (json) {
-		json_t *o = cf_policy_json(&live.policy);
-		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		putchar('\n');
-		json_decref(o);
-	} else {
+	if (cf_opts.json)
+		cf_json_print(cf_policy_json(&live.policy));
+	else
 		print_policy(&live.policy);
-	}
 	return 0;
 }
 
-static int apply(const char *file, bool strict)
+static void unchanged(void)
 {
-	struct cf_policy p;
+	fprintf(stderr, "cfgfilter: nothing changed: the live policy stays\n");
+}
+
+static int apply(const char *file, bool strict, json_t *res)
+{
 	struct cf_live live;
-	char err[512];
+	struct cf_policy p;
 	bool rewrite;
 	int seed;
 
-	if (cf_policy_load_file(file, &p, err, sizeof(err))) {
-		fprintf(stderr, "%s\nnothing changed: the live policy stays\n", err);
+	if (read_policy_file(file, &p)) {
+		unchanged();
 		return 1;
 	}
 	if (cf_need_root() || cf_lock_pins())
@@ -79,21 +98,26 @@ static int apply(const char *file, bool strict)
 	}
 	if (cf_read_live(&live))
 		return 1;
-	if (cf_fit_policy(&p, strict, &rewrite))
-		return cf_err("nothing changed: the live policy stays");
+	if (cf_fit_policy(&p, strict, &rewrite)) {
+		unchanged();
+		return 1;
+	}
 	/* New rules may cover registers no rule covered: read every vfio
 	 * device's config space again, so they are judged against it. */
 	seed = cf_pinned_fd(CF_PIN_HW_SEED);
 	if (seed < 0 || cf_hw_seed(seed) < 0) {
 		if (seed >= 0)
 			close(seed);
-		return cf_err("nothing changed: the live policy stays");
+		unchanged();
+		return 1;
 	}
 	close(seed);
 	/* The hook for new deny rules goes in before the switch; with the old
 	 * policy it denies nothing. */
-	if ((p.flags & CF_POL_DENY) && cf_deny_attach())
-		return cf_err("nothing changed: the live policy stays");
+	if ((p.flags & CF_POL_DENY) && cf_deny_attach()) {
+		unchanged();
+		return 1;
+	}
 	if (cf_policy_install(&p)) {
 		if (!(live.policy.flags & CF_POL_DENY))
 			cf_deny_detach();
@@ -103,27 +127,24 @@ static int apply(const char *file, bool strict)
 		cf_deny_detach();
 	cf_info("applied: %u rules (policy %016llx), replacing %016llx", p.nrules,
 		(unsigned long long)p.hash, (unsigned long long)live.policy.hash);
+	if (cf_opts.json) {
+		char h[24];
+
+		snprintf(h, sizeof(h), "%016llx", (unsigned long long)live.policy.hash);
+		json_object_set_new(res, "replaced_hash", json_string(h));
+		policy_summary(res, &p);
+		if (!cf_read_live(&live)) {
+			json_object_set_new(res, "methods", cf_methods_json(&live));
+			json_object_set_new(res, "fallback_rules", json_integer(cf_fallbacks(&live)));
+		}
+	}
 	return 0;
 }
 
-int cmd_policy(int argc, char **argv)
+int cmd_policy_apply(const struct cf_parsed *a)
 {
-	const char *sub = argc > 1 ? argv[1] : "";
+	json_t *res = cf_result_new("policy apply");
 
-	if (!strcmp(sub, "check") && argc == 3)
-		return check(argv[2]);
-	if (!strcmp(sub, "apply") && argc == 3)
-		return apply(argv[2], false);
-	if (!strcmp(sub, "apply") && argc == 4 && !strcmp(argv[2], "--strict"))
-		return apply(argv[3], true);
-	if (!strcmp(sub, "show") && (argc == 2 || (argc == 3 && (!strcmp(argv[2], "--json") ||
-								  !strcmp(argv[2], "-j")))))
-		return show(argc == 3);
-	if (!strcmp(sub, "-h") || !strcmp(sub, "--help")) {
-		usage(stdout);
-		return 0;
-	}
-	cf_err("policy: expected check FILE, show [--json] or apply FILE");
-	usage(stderr);
-	return CF_EXIT_USAGE;
+	json_object_set_new(res, "file", json_string(a->pos[0]));
+	return cf_result_end(res, apply(a->pos[0], cf_cli_opt(a, "strict") != NULL, res));
 }

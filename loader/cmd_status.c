@@ -5,7 +5,12 @@
 #include <string.h>
 #include <unistd.h>
 #include "commands.h"
-#include "common.h"
+#include "live.h"
+#include "log.h"
+#include "methods.h"
+#include "pins.h"
+#include "probes.h"
+#include "result.h"
 #include "policy.h"
 #include "policy_json.h"
 
@@ -22,58 +27,9 @@ static int stats_enabled(void)
 	return v;
 }
 
-/* Rules the kernel could not enforce as asked (lockdown: mask -> deny). */
-static unsigned int fallbacks(const struct cf_live *l)
-{
-	unsigned int n = 0;
-
-	for (unsigned int i = 0; i < l->policy.nrules && i < CF_MAX_RULES; i++)
-		n += l->policy.rules[i].requested != l->policy.rules[i].action;
-	return n;
-}
-
-/* How each action present in the policy is enforced now. */
-static const char *method_of(unsigned int action, const struct cf_live *l)
-{
-	switch (action) {
-	case CF_ACT_MASK:
-		return "rewrite of the writer's buffer (fentry vfio_pci_config_rw, bpf_probe_write_user)";
-	case CF_ACT_VIRTUALIZE:
-		return "rewrite on write + shadow restored on read (fexit vfio_pci_config_rw)";
-	case CF_ACT_DENY: {
-		static char m[256];
-
-		if (!l->deny_attached)
-			return "NOT ATTACHED: masked instead";
-		/* what else reaches vfio is masked, unless no rewrite here */
-		snprintf(m, sizeof(m),
-			 "EPERM (fmod_ret security_file_permission) for pwrite, writev, pwritev, "
-			 "pwritev2%s; %s: %s",
-			 l->deny_uring_attached ? " and io_uring (fentry io_write)" : "",
-			 l->deny_uring_attached ? "other paths (splice)" : "io_uring and other paths",
-			 fallbacks(l) ? "NOT filtered, no buffer rewrite on this kernel" : "masked");
-		return m;
-	}
-	case CF_ACT_AUDIT:
-		return "report only";
-	}
-	return "?";
-}
-
-static json_t *methods_json(const struct cf_live *l)
-{
-	json_t *m = json_object();
-
-	for (unsigned int i = 0; i < l->policy.nrules && i < CF_MAX_RULES; i++) {
-		unsigned int a = l->policy.rules[i].action;
-		json_object_set_new(m, cf_action_name(a), json_string(method_of(a, l)));
-	}
-	return m;
-}
-
 static int print_json(const struct cf_live *l, int loaded)
 {
-	json_t *o = json_object(), *pol, *counters;
+	json_t *o = json_object(), *pol, *counters, *pins;
 
 	json_object_set_new(o, "loaded", json_boolean(loaded));
 	json_object_set_new(o, "pin_dir", json_string(CF_PIN_DIR));
@@ -89,8 +45,8 @@ static int print_json(const struct cf_live *l, int loaded)
 		json_object_set_new(o, "deny_hook_attached", json_boolean(l->deny_attached));
 		json_object_set_new(o, "deny_io_uring_hook_attached",
 				    json_boolean(l->deny_uring_attached));
-		json_object_set_new(o, "methods", methods_json(l));
-		json_object_set_new(o, "fallback_rules", json_integer(fallbacks(l)));
+		json_object_set_new(o, "methods", cf_methods_json(l));
+		json_object_set_new(o, "fallback_rules", json_integer(cf_fallbacks(l)));
 		pol = cf_policy_json(&l->policy);
 		json_object_set_new(o, "policy_hash", json_incref(json_object_get(pol, "hash")));
 		json_object_set_new(o, "rules", json_incref(json_object_get(pol, "rules")));
@@ -112,11 +68,14 @@ static int print_json(const struct cf_live *l, int loaded)
 		json_object_set_new(counters, "hw_unknown",
 				    json_integer((json_int_t)l->stats.hw_unknown));
 		json_object_set_new(o, "counters", counters);
+		pins = json_object();
+		for (size_t i = 0; i < cf_npins; i++)
+			json_object_set_new(pins, cf_pins[i].name,
+					    json_boolean(cf_pin_exists(cf_pins[i].name)));
+		json_object_set_new(o, "pins", pins);
 		json_object_set_new(o, "ringbuf_bytes", json_integer(l->ringbuf_bytes));
 	}
-	json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	putchar('\n');
-	json_decref(o);
+	cf_json_print(o);
 	return loaded ? 0 : CF_EXIT_NOT_LOADED;
 }
 
@@ -129,12 +88,12 @@ static void print_text(const struct cf_live *l)
 	for (unsigned int a = CF_ACT_MAX; a >= 1; a--)
 		for (unsigned int i = 0; i < l->policy.nrules && i < CF_MAX_RULES; i++)
 			if (l->policy.rules[i].action == a) {
-				printf("%-12s %s\n", cf_action_name(a), method_of(a, l));
+				printf("%-12s %s\n", cf_action_name(a), cf_method_of(a, l));
 				break;
 			}
-	if (fallbacks(l))
+	if (cf_fallbacks(l))
 		printf("fallback:    %u mask/virtualize rules run as deny: this kernel forbids "
-		       "bpf_probe_write_user (lockdown)\n", fallbacks(l));
+		       "bpf_probe_write_user (lockdown)\n", cf_fallbacks(l));
 	if (stats_enabled())
 		printf("runs:        %llu, %llu ns total, %.0f ns each\n", l->run_cnt, l->run_time_ns,
 		       l->run_cnt ? (double)l->run_time_ns / l->run_cnt : 0.0);
@@ -154,34 +113,21 @@ static void print_text(const struct cf_live *l)
 	cf_policy_print(stdout, &l->policy);
 }
 
-int cmd_status(int argc, char **argv)
+int cmd_status(const struct cf_parsed *p)
 {
 	struct cf_live live;
-	int json = 0;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j")) {
-			json = 1;
-		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			printf("usage: cfgfilter status [--json]\nShow what is attached, the policy "
-			       "and the counters. Exit 3 when not loaded.\n");
-			return 0;
-		} else {
-			cf_err("status: unknown option '%s'", argv[i]);
-			return CF_EXIT_USAGE;
-		}
-	}
 	if (cf_need_root())
 		return 1;
 	if (!cf_is_loaded()) {
-		if (json)
+		if (cf_opts.json)
 			return print_json(NULL, 0);
 		printf("loaded:      no (no %s/%s)\n", CF_PIN_DIR, CF_PIN_LINK);
 		return CF_EXIT_NOT_LOADED;
 	}
 	if (cf_read_live(&live))
 		return 1;
-	if (json)
+	if (cf_opts.json)
 		return print_json(&live, 1);
 	print_text(&live);
 	return 0;

@@ -8,7 +8,11 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "commands.h"
-#include "common.h"
+#include "live.h"
+#include "log.h"
+#include "pins.h"
+#include "probes.h"
+#include "result.h"
 
 /* The kernel frees a detached program, and then its maps, after RCU grace
  * periods; wait for them so that "unloaded" means gone from `bpftool prog
@@ -59,26 +63,19 @@ static __u32 collect_ids(__u32 *prog_id, __u32 *map_ids, __u32 max)
 	return map_ids[n] ? n + 1 : n;
 }
 
-int cmd_unload(int argc, char **argv)
+int cmd_unload(const struct cf_parsed *p)
 {
+	json_t *res = cf_result_new("unload");
 	__u32 prog_id, map_ids[32], nmaps;
 	int failed;
 
-	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		printf("usage: cfgfilter unload\nDetach the filter and remove %s.\n", CF_PIN_DIR);
-		return 0;
-	}
-	if (argc > 1) {
-		cf_err("unload: unexpected argument '%s'", argv[1]);
-		return CF_EXIT_USAGE;
-	}
 	if (cf_need_root() || cf_lock_pins())
-		return 1;
+		return cf_result_end(res, 1);
 	/* read under the lock: what a load or apply just did is what goes */
 	nmaps = collect_ids(&prog_id, map_ids, 32);
 	if (access(CF_PIN_DIR, F_OK)) {
 		cf_err("not loaded (no %s); nothing to unload", CF_PIN_DIR);
-		return CF_EXIT_NOT_LOADED;
+		return cf_result_end(res, CF_EXIT_NOT_LOADED);
 	}
 	failed = cf_remove_pins();
 	if (!failed && prog_id)
@@ -86,5 +83,7 @@ int cmd_unload(int argc, char **argv)
 			 wait_gone(bpf_map_get_fd_by_id, map_ids, nmaps, "map");
 	if (!failed)
 		cf_info("unloaded: filter detached, %s removed", CF_PIN_DIR);
-	return failed;
+	json_object_set_new(res, "unloaded", json_boolean(!failed));
+	json_object_set_new(res, "prog_id", json_integer(prog_id));
+	return cf_result_end(res, failed);
 }

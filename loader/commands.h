@@ -2,10 +2,14 @@
 #ifndef CF_COMMANDS_H
 #define CF_COMMANDS_H
 
-int cmd_load(int argc, char **argv);
-int cmd_unload(int argc, char **argv);
-int cmd_status(int argc, char **argv);
-int cmd_events(int argc, char **argv);
-int cmd_policy(int argc, char **argv);
+#include "cli.h"
+
+int cmd_load(const struct cf_parsed *p);
+int cmd_unload(const struct cf_parsed *p);
+int cmd_status(const struct cf_parsed *p);
+int cmd_events(const struct cf_parsed *p);
+int cmd_policy_check(const struct cf_parsed *p);
+int cmd_policy_show(const struct cf_parsed *p);
+int cmd_policy_apply(const struct cf_parsed *p);
 
 #endif

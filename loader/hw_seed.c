@@ -11,7 +11,8 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "cfg_caps.h"
-#include "common.h"
+#include "cfgfilter.h"
+#include "log.h"
 #include "hw_seed.h"
 
 #define PCI_DEVICES "/sys/bus/pci/devices"

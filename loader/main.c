@@ -1,62 +1,87 @@
 // SPDX-License-Identifier: GPL-2.0
-/* cfgfilter: filter what VFIO users write to PCI config space. */
-#include <getopt.h>
+/* cfgfilter: filter what VFIO users write to PCI config space. Every
+ * command and option is declared here; parsing and --help come from these
+ * tables (loader/cli.c). */
 #include <stdio.h>
-#include <string.h>
+#include "cfgfilter.h"
+#include "cli.h"
 #include "commands.h"
-#include "common.h"
+#include "log.h"
+#include "pins.h"
+#include "result.h"
 
-static const struct command {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-	const char *help;
-} commands[] = {
-	{ "load", cmd_load, "load, attach and pin the filter [--policy FILE]" },
-	{ "unload", cmd_unload, "detach the filter and remove its pins" },
-	{ "status", cmd_status, "show what is attached, the policy, counters [--json]" },
-	{ "policy", cmd_policy, "check FILE | show [--json] | apply FILE (atomic replace)" },
-	{ "events", cmd_events, "print filtered writes [--json] [--follow] [--count N] [--timeout S]" },
-	{ NULL, NULL, NULL },
+static const struct cf_option load_opts[] = {
+	{ "policy", 0, "FILE", "enforce FILE instead of the seed policy (policy/default.policy)" },
+	{ "strict", 0, NULL, "refuse, rather than run mask/virtualize as deny, under lockdown" },
+	{ "wait", 0, "SECONDS", "wait up to SECONDS for module vfio_pci_core (boot scripts)" },
+	{ NULL, 0, NULL, NULL },
 };
 
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: cfgfilter [-v] [--version] COMMAND [ARGS]\n\ncommands:\n");
-	for (const struct command *c = commands; c->name; c++)
-		fprintf(f, "  %-8s %s\n", c->name, c->help);
-	fprintf(f, "\n-v shows libbpf and verifier detail. 'cfgfilter COMMAND --help' for more.\n");
-}
+static const struct cf_option events_opts[] = {
+	{ "follow", 'f', NULL, "wait for more events until --count, --timeout or ^C" },
+	{ "count", 'n', "N", "stop after N events" },
+	{ "timeout", 't', "SECONDS", "stop after SECONDS (exit 1 if --count N did not arrive)" },
+	{ NULL, 0, NULL, NULL },
+};
+
+static const struct cf_option apply_opts[] = {
+	{ "strict", 0, NULL, "refuse, rather than run mask/virtualize as deny, under lockdown" },
+	{ NULL, 0, NULL, NULL },
+};
+
+static const struct cf_command policy_cmds[] = {
+	{ "check", "FILE", 1, 1, NULL, "validate FILE, print what each rule compiles to", NULL,
+	  cmd_policy_check, NULL },
+	{ "show", NULL, 0, 0, NULL, "the policy the kernel enforces now", NULL, cmd_policy_show,
+	  NULL },
+	{ "apply", "FILE", 1, 1, apply_opts, "make FILE the live policy, atomically",
+	  "Every access sees the old or the new policy. A bad FILE changes nothing.\n",
+	  cmd_policy_apply, NULL },
+	{ NULL },
+};
+
+static const struct cf_command commands[] = {
+	{ "load", NULL, 0, 0, load_opts, "load, attach and pin the filter",
+	  "Attaches to fentry/vfio_pci_config_rw and pins everything under " CF_PIN_DIR ",\n"
+	  "so enforcement outlives cfgfilter. Where the kernel forbids rewriting the\n"
+	  "writer's buffer (lockdown), mask and virtualize rules are enforced as deny.\n",
+	  cmd_load, NULL },
+	{ "unload", NULL, 0, 0, NULL, "detach the filter and remove its pins", NULL, cmd_unload,
+	  NULL },
+	{ "status", NULL, 0, 0, NULL, "what is attached, the policy, the counters",
+	  "Exit 3 when not loaded.\n", cmd_status, NULL },
+	{ "events", NULL, 0, 0, events_opts, "print filtered writes",
+	  "Without --follow or --timeout, print what is waiting and exit. Reading\n"
+	  "consumes: two readers share the events between them.\n",
+	  cmd_events, NULL },
+	{ "policy", NULL, 0, 0, NULL, "check, show or apply a policy", NULL, NULL, policy_cmds },
+	{ NULL },
+};
 
 int main(int argc, char **argv)
 {
-	int i = 1;
+	struct cf_globals g;
+	struct cf_parsed p;
+	char err[256];
 
-	for (; i < argc && argv[i][0] == '-'; i++) {
-		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
-			cf_opts.verbose = 1;
-		} else if (!strcmp(argv[i], "--version")) {
-			printf("cfgfilter %s\n", CF_VERSION);
-			return 0;
-		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			usage(stdout);
-			return 0;
-		} else {
-			cf_err("unknown option '%s'", argv[i]);
-			usage(stderr);
-			return CF_EXIT_USAGE;
-		}
+	if (cf_cli_parse(commands, argc - 1, argv + 1, &p, &g, err, sizeof(err))) {
+		cf_opts.json = g.json;
+		cf_opts.pretty = g.pretty;
+		cf_err("%s; 'cfgfilter%s%s --help' for usage", err, p.cmd ? " " : "",
+		       p.cmd ? p.path : "");
+		return cf_result_end(cf_result_new(p.cmd ? p.path : "cfgfilter"), CF_EXIT_USAGE);
 	}
-	if (i >= argc) {
-		usage(stderr);
-		return CF_EXIT_USAGE;
+	cf_opts.verbose = g.verbose;
+	cf_opts.json = g.json;
+	cf_opts.pretty = g.pretty;
+	if (g.version) {
+		printf("cfgfilter %s\n", CF_VERSION);
+		return 0;
+	}
+	if (g.help) {
+		cf_cli_help(stdout, commands, &p);
+		return 0;
 	}
 	cf_libbpf_setup();
-	for (const struct command *c = commands; c->name; c++)
-		if (!strcmp(argv[i], c->name)) {
-			optind = 1; /* each command parses its own options from argv[i] on */
-			return c->fn(argc - i, argv + i);
-		}
-	cf_err("unknown command '%s'", argv[i]);
-	usage(stderr);
-	return CF_EXIT_USAGE;
+	return p.cmd->run(&p);
 }

@@ -60,4 +60,4 @@ expect_out() {
 	case "$3" in $2) ok "$1" ;; *) not_ok "$1"; diag "$3" ;; esac
 }
 # A counter from `cfgfilter status --json`
-counter() { $CF status --json | sed -n "s/.*\"$1\": \([0-9]*\).*/\1/p"; }
+counter() { $CF status --json | sed -n "s/.*\"$1\": *\([0-9]*\).*/\1/p"; }

@@ -37,7 +37,7 @@ diverge() {
 # nth_p N: the Nth physical read of the case
 nth_p() { echo "$out" | awk -v n=$1 '$1 ~ /^p/ { if (++k == n) print $3 }'; }
 bitv() { echo $(( ($1) & $2 )); }
-hw_unknown() { sed -n 's/.*"hw_unknown": \([0-9]*\).*/\1/p' $P/status.json; }
+hw_unknown() { sed -n 's/.*"hw_unknown": *\([0-9]*\).*/\1/p' $P/status.json; }
 
 for target in "hdr.command.serr 0x04 2 0x100" "aer.cor_mask.bad_tlp 0x114 4 0x40"; do
 	set -- $target

@@ -30,36 +30,83 @@ wait
 is "$(cat /tmp/a1 /tmp/a2 /tmp/a3 /tmp/a4 | grep -c 'rc=0')" 4 "four concurrent applies all succeed"
 expect_out "the live policy is one of them" "*audit*hdr+0x0c/1:0x0[1-4]*" "$($CF policy show)"
 
+# JSON results for automation: one object on stdout, messages on stderr.
+$CF unload >/dev/null
+out=$($CF -j load 2>/dev/null); rc=$?
+is "$rc" 0 "-j load exits 0"
+expect_out "-j load: one JSON object, what was loaded" \
+	'{"command":"load",*"policy_hash":"*"methods":{"mask":*"devices_seeded":1,*"loaded":true,"ok":true}' "$out"
+is "$(echo "$out" | wc -l)" 1 "-j load: exactly one line on stdout"
+out=$($CF -j load 2>/dev/null); rc=$?
+expect_out "-j load when loaded: the error, with its exit code" \
+	'*"ok":false,"error":{"message":"already loaded*","exit_code":1}}' "$out"
+printf 'mask pcie.devctl.mps\nmask pcie.devctl.mp\n' > $P/bad.policy
+out=$($CF policy apply $P/bad.policy -j 2>/dev/null); rc=$?
+expect_out "-j policy apply of a bad file: file, line, column" \
+	"*\"ok\":false,\"error\":{\"file\":\"$P/bad.policy\",\"line\":2,\"column\":18,*" "$out"
+out=$($CF -j policy apply policy/example.policy 2>/dev/null); rc=$?
+expect_out "-j policy apply: the new and the replaced hash" \
+	'{"command":"policy apply",*"replaced_hash":"*","policy_hash":"*"ok":true}' "$out"
+out=$($CF -j unload 2>/dev/null); rc=$?
+expect_out "-j unload" '{"command":"unload","unloaded":true,*"ok":true}' "$out"
+out=$($CF -j load --bogus 2>/dev/null); rc=$?
+is "$rc" 2 "-j with a usage error exits 2"
+expect_out "-j usage error as JSON" '*"ok":false,"error":{"message":"load: unknown option*","exit_code":2}}' "$out"
+
 # The lifecycle race: rounds of load, unload, load, policy apply and load
 # at once. Whatever order they run in, afterwards the filter is either
-# loaded whole (every link pinned and attached, and enforcing: an MPS
-# write is masked) or gone whole (no pin, no link, the kernel's own MPS
-# virtualization reads back what was written).
-links="link_config_write link_config_read link_device_close link_hw_read link_hw_write link_device_open"
-ROUNDS=${LIFECYCLE_ROUNDS:-8}
+# loaded whole (every link of the pin table pinned and attached, and
+# enforcing: an MPS write is masked) or gone whole (no pin, no link, the
+# kernel's own MPS virtualization reads back what was written). The links
+# come from the loader's own pin table, as `status` lists it.
+$CF load >/dev/null
+links=$($CF -p status | sed -n 's/^ *"\(link_[a-z_]*\)": \(true\|false\).*/\1/p' | grep -v deny)
+nlinks=$(echo $links | wc -w)
+check "the pin table lists the links ($nlinks)" [ "$nlinks" -ge 6 ]
+$CF unload >/dev/null
+ROUNDS=${LIFECYCLE_ROUNDS:-6}
 bad=0 nload=0 ngone=0
+# Commands hold the lock until they exit, so the last one to succeed
+# decides: a load or apply leaves it loaded, an unload leaves it gone.
+run() { # run NAME CMD...: note "EXIT NAME UPTIME" when it ends
+	name=$1
+	shift
+	"$@" >/dev/null 2>&1
+	echo "$? $name $(cut -d' ' -f1 /proc/uptime)" >> $P/round
+}
 for r in $(seq 1 $ROUNDS); do
-	$CF load >/dev/null 2>&1 &
-	$CF unload >/dev/null 2>&1 &
-	$CF load >/dev/null 2>&1 &
-	$CF policy apply policy/default.policy >/dev/null 2>&1 &
-	$CF load >/dev/null 2>&1 &
+	# from the loaded state, so the unload has something to remove while
+	# the loads wait for it
+	$CF load >/dev/null 2>&1
+	: > $P/round
+	run load $CF load &
+	run unload $CF unload &
+	run load $CF load &
+	run apply $CF policy apply policy/default.policy &
+	# the last load comes later each round (0.4 s more), to meet the
+	# others at every stage: waiting behind unload, loading, pinning
+	run load sh -c "sleep $((r * 4 / 10)).$((r * 4 % 10)); $CF load" &
 	wait
+	last=$(sort -n -k3 $P/round | awk '$1 == 0 { n = $2 } END { print n }')
+	want=gone
+	[ "$last" = load ] || [ "$last" = apply ] && want=loaded
 	pinned=0
 	for l in $links; do [ -e $PIN/$l ] && pinned=$((pinned + 1)); done
-	attached=$(bpftool link show | grep -c 'tracing')
+	attached=$(bpftool link show | grep -c '^[0-9]*: tracing')
 	mps=$(( $($VC $E w2 exp+8 0x00e0 r2 exp+8 | val_of r2 0x0e8) & 0xe0 ))
-	if [ $pinned -eq 6 ] && [ "$attached" -eq 6 ] && [ $mps -eq 0 ]; then
+	if [ $want = loaded ] && [ $pinned -eq $nlinks ] && [ "$attached" -eq $nlinks ] && [ $mps -eq 0 ]; then
 		nload=$((nload + 1))
-	elif [ $pinned -eq 0 ] && [ ! -e $PIN ] && [ "$attached" -eq 0 ] && [ $mps -eq $((0xe0)) ]; then
+	elif [ $want = gone ] && [ $pinned -eq 0 ] && [ ! -e $PIN ] && [ "$attached" -eq 0 ] && [ $mps -eq $((0xe0)) ]; then
 		ngone=$((ngone + 1))
 	else
 		bad=$((bad + 1))
-		diag "round $r: $pinned of 6 links pinned, $attached tracing links attached, MPS reads back $(hex4 $mps); pins: $(ls $PIN 2>&1 | tr '\n' ' ')"
+		diag "round $r: last to succeed: $last, so $want; but $pinned of $nlinks links pinned, $attached links attached, MPS reads back $(hex4 $mps); pins: $(ls $PIN 2>&1 | tr '\n' ' ')"
+		diag "$(sort -n -k3 $P/round)"
 	fi
 	$CF unload >/dev/null 2>&1
 done
-is "$bad" 0 "$ROUNDS rounds of concurrent load/unload/load/apply/load: loaded whole ($nload) or gone whole ($ngone), never between"
+$CF unload >/dev/null 2>&1
+is "$bad" 0 "$ROUNDS rounds of concurrent load/unload/load/apply/load: loaded whole ($nload) or gone whole ($ngone) as the last command to succeed says, never between"
 $CF load >/dev/null
 
 # Unbind and rebind while loaded: still filtered, from a fresh state.
@@ -88,10 +135,10 @@ out=$(su -s /bin/sh -c "bpftool map dump pinned $PIN/events" nobody 2>&1); rc=$?
 check "a non-root user cannot open the events ring buffer" [ $rc -ne 0 ]
 out=$(su -s /bin/sh -c "bpftool map update pinned $PIN/policy_slot key 0 0 0 0 value 0 0 0 0" nobody 2>&1); rc=$?
 check "a non-root user cannot swap the policy map" [ $rc -ne 0 ]
-h=$($CF policy show --json | sed -n 's/.*"hash": "\([0-9a-f]*\)".*/\1/p')
+h=$($CF policy show --json | sed -n 's/.*"hash": *"\([0-9a-f]*\)".*/\1/p')
 out=$(su -s /bin/sh -c "$CF policy apply policy/default.policy" nobody 2>&1); rc=$?
 check "a non-root user cannot apply a policy" [ $rc -ne 0 ]
-is "$($CF policy show --json | sed -n 's/.*"hash": "\([0-9a-f]*\)".*/\1/p')" "$h" "the policy is unchanged"
+is "$($CF policy show --json | sed -n 's/.*"hash": *"\([0-9a-f]*\)".*/\1/p')" "$h" "the policy is unchanged"
 out=$(su -s /bin/sh -c "$CF events" nobody 2>&1); rc=$?
 check "a non-root user cannot read events" [ $rc -ne 0 ]
 $CF unload >/dev/null

@@ -119,16 +119,16 @@ done
 
 # --- apply: atomic, errors change nothing, new devices covered -------------------
 $CF load >/dev/null
-h0=$($CF policy show --json | sed -n 's/.*"hash": "\([0-9a-f]*\)".*/\1/p')
+h0=$($CF policy show --json | sed -n 's/.*"hash": *"\([0-9a-f]*\)".*/\1/p')
 out=$($CF policy apply $P/bad.policy 2>&1); rc=$?
 check "apply of a bad file fails" [ $rc -ne 0 ]
-is "$($CF policy show --json | sed -n 's/.*"hash": "\([0-9a-f]*\)".*/\1/p')" "$h0" "after a failed apply the policy is unchanged"
+is "$($CF policy show --json | sed -n 's/.*"hash": *"\([0-9a-f]*\)".*/\1/p')" "$h0" "after a failed apply the policy is unchanged"
 printf 'mask pcie.devctl.mps\nmask hdr.command.serr on 1b36:0010\n' > $P/a.policy
 printf 'mask pcie.devctl.mps\nmask pcie.devctl.phantom\naudit hdr.command.serr\n' > $P/b.policy
 echo "$N" > /sys/bus/pci/devices/$N/driver/unbind
 out=$($CF policy apply $P/a.policy); rc=$?
 is "$rc" 0 "policy apply exits 0"
-ha=$($CF policy show --json | sed -n 's/.*"hash": "\([0-9a-f]*\)".*/\1/p')
+ha=$($CF policy show --json | sed -n 's/.*"hash": *"\([0-9a-f]*\)".*/\1/p')
 check "policy show reports the applied policy" [ -n "$ha" ] && [ "$ha" != "$h0" ]
 meta=$(bpftool prog show name cfgfilter_write)
 expect_out "bpftool prog show has the new hash as metadata, version intact" "*cfgfilter_version = \"0.1.0\"*policy_hash = \"$ha\"*" "$meta"
@@ -143,7 +143,7 @@ is "$(hex4 $((gn & 0x100)))" "$(hex4 $((cn & 0x100)))" "device bound after apply
 STREAM=200000
 $CF events >/dev/null
 $CF policy apply $P/b.policy >/dev/null
-hb=$($CF policy show --json | sed -n 's/.*"hash": "\([0-9a-f]*\)".*/\1/p')
+hb=$($CF policy show --json | sed -n 's/.*"hash": *"\([0-9a-f]*\)".*/\1/p')
 f0=$(counter filtered)
 mps0=$(( $($VC $E r2 exp+8 | awk '{print $3}') & 0xe0 ))
 $VC $E loop $STREAM w2 exp+8 0x00e0 0x0000 r2 exp+8 > /tmp/stream.out &

@@ -11,13 +11,13 @@ $CF load --policy /tmp/race.policy >/dev/null
 check "race detection attached (the bus write hook)" [ -e $PIN/link_hw_write ]
 
 out=$($VC $E race 0 0x04 0x100 w2 0x04 $(( $($VC $E p2 0x04 | awk '{print $3}') ^ 0x100 )) p2 0x04)
-is "$($CF status --json | sed -n 's/.*"races": \([0-9]*\).*/\1/p')" 0 "no racing thread: no race reported"
+is "$($CF status --json | sed -n 's/.*"races": *\([0-9]*\).*/\1/p')" 0 "no racing thread: no race reported"
 
 N=${RACE_WRITES:-5000}
-r0=$($CF status --json | sed -n 's/.*"races": \([0-9]*\).*/\1/p')
+r0=$($CF status --json | sed -n 's/.*"races": *\([0-9]*\).*/\1/p')
 out=$($VC $E race $N 0x04 0x100)
 won=$(echo "$out" | awk '/^race/ {print $4}')
-det=$(( $($CF status --json | sed -n 's/.*"races": \([0-9]*\).*/\1/p') - r0 ))
+det=$(( $($CF status --json | sed -n 's/.*"races": *\([0-9]*\).*/\1/p') - r0 ))
 diag "racing writer: $N writes, race won $won times (SERR reached hardware), detected $det times"
 check "the racing writer won at least once (test premise: $won)" [ "${won:-0}" -gt 0 ]
 is "$det" "$won" "every won race was detected"

@@ -1,137 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
-#include <dirent.h>
+/* The enforced state, read back from the pins, and the changes apply makes
+ * to it: the policy swap and the deny hooks. */
 #include <errno.h>
-#include <stddef.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <unistd.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <sys/vfs.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "bpf_insn.h"
-#include "common.h"
-#include "policy.h"
+#include "live.h"
+#include "log.h"
+#include "pins.h"
 #include "cfgfilter.skel.h"
-
-#ifndef BPF_FS_MAGIC
-#define BPF_FS_MAGIC 0xcafe4a11
-#endif
-
-struct cf_opts cf_opts;
-
-int cf_err(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("cfgfilter: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return 1;
-}
-
-void cf_info(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("cfgfilter: ", stdout);
-	va_start(ap, fmt);
-	vfprintf(stdout, fmt, ap);
-	va_end(ap);
-	fputc('\n', stdout);
-	fflush(stdout);
-}
-
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	/* libbpf's own messages and the verifier log are detail: -v only */
-	if (!cf_opts.verbose)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
-void cf_libbpf_setup(void)
-{
-	libbpf_set_print(libbpf_print);
-}
-
-int cf_need_root(void)
-{
-	if (geteuid() != 0)
-		return cf_err("must run as root (loading and pinning BPF programs needs "
-			      "CAP_BPF and CAP_SYS_ADMIN); run it with sudo");
-	return 0;
-}
-
-int cf_need_bpffs(void)
-{
-	struct statfs fs;
-
-	if (statfs("/sys/fs/bpf", &fs) || fs.f_type != BPF_FS_MAGIC)
-		return cf_err("no BPF filesystem at /sys/fs/bpf; mount it with "
-			      "'mount -t bpf bpf /sys/fs/bpf'");
-	return 0;
-}
-
-int cf_need_btf(void)
-{
-	if (access("/sys/kernel/btf/vmlinux", R_OK))
-		return cf_err("kernel has no BTF (/sys/kernel/btf/vmlinux missing); use a kernel "
-			      "built with CONFIG_DEBUG_INFO_BTF=y");
-	if (access("/sys/kernel/btf/" CF_MODULE, R_OK))
-		return cf_err("module %s is not loaded (no /sys/kernel/btf/%s); run "
-			      "'modprobe vfio-pci' first", CF_MODULE, CF_MODULE);
-	return 0;
-}
-
-void cf_pin_path(char *buf, size_t len, const char *name)
-{
-	snprintf(buf, len, "%s/%s", CF_PIN_DIR, name);
-}
-
-bool cf_is_loaded(void)
-{
-	char p[256];
-
-	cf_pin_path(p, sizeof(p), CF_PIN_LINK);
-	return access(p, F_OK) == 0;
-}
-
-int cf_pinned_fd(const char *name)
-{
-	char p[256];
-	int fd;
-
-	cf_pin_path(p, sizeof(p), name);
-	fd = bpf_obj_get(p);
-	if (fd < 0)
-		cf_err("cannot open pin %s: %s; is cfgfilter loaded? ('cfgfilter status')", p,
-		       strerror(errno));
-	return fd;
-}
-
-int cf_lock_pins(void)
-{
-	int fd = open(CF_LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-
-	if (fd < 0)
-		return cf_err("cannot open the lock %s: %s (is /run mounted?)", CF_LOCK_FILE,
-			      strerror(errno));
-	if (flock(fd, LOCK_EX | LOCK_NB)) {
-		if (errno != EWOULDBLOCK)
-			return cf_err("cannot lock %s: %s", CF_LOCK_FILE, strerror(errno));
-		cf_info("waiting for another cfgfilter command holding %s", CF_LOCK_FILE);
-		if (flock(fd, LOCK_EX))
-			return cf_err("cannot lock %s: %s", CF_LOCK_FILE, strerror(errno));
-	}
-	return 0; /* the fd stays open: the lock lasts until exit */
-}
 
 /* The inner map the array-of-maps slot points at now. */
 static int live_inner_fd(void)
@@ -310,32 +190,6 @@ void cf_deny_detach(void)
 	unlink(path);
 }
 
-void cf_kallsyms(struct cf_ksym *syms, size_t n)
-{
-	FILE *f = fopen("/proc/kallsyms", "r");
-	char line[512], sym[256], mod[128], type;
-	unsigned long long addr;
-	size_t left = n;
-
-	for (size_t i = 0; i < n; i++)
-		syms[i].addr = 0;
-	if (!f)
-		return;
-	/* One pass over the (large) file for all the names. */
-	while (left && fgets(line, sizeof(line), f)) {
-		int k = sscanf(line, "%llx %c %255s [%127[^]]]", &addr, &type, sym, mod);
-		if (k < 3)
-			continue;
-		for (size_t i = 0; i < n; i++)
-			if (!syms[i].addr && !strcmp(sym, syms[i].name) &&
-			    (!syms[i].module || (k == 4 && !strcmp(mod, syms[i].module)))) {
-				syms[i].addr = addr;
-				left--;
-			}
-	}
-	fclose(f);
-}
-
 static int read_stats(struct cf_live *live)
 {
 	int ncpu = libbpf_num_possible_cpus(), fd = cf_pinned_fd(CF_PIN_STATS), ret = -1;
@@ -424,92 +278,3 @@ int cf_read_live(struct cf_live *live)
 	return 0;
 }
 
-int cf_remove_pins(void)
-{
-	struct dirent *de;
-	int failed = 0;
-	DIR *d = opendir(CF_PIN_DIR);
-
-	if (!d)
-		return errno == ENOENT ? 0 : cf_err("cannot open %s: %s", CF_PIN_DIR, strerror(errno));
-	/* Links first, so enforcement stops before its state disappears. */
-	for (int pass = 0; pass < 2; pass++) {
-		rewinddir(d);
-		while ((de = readdir(d))) {
-			int is_link = !strncmp(de->d_name, "link_", 5);
-			if (de->d_name[0] == '.' || is_link != (pass == 0))
-				continue;
-			if (unlinkat(dirfd(d), de->d_name, 0) && errno != ENOENT)
-				failed = cf_err("cannot remove %s/%s: %s", CF_PIN_DIR, de->d_name,
-						strerror(errno));
-		}
-	}
-	closedir(d);
-	if (!failed && rmdir(CF_PIN_DIR))
-		failed = cf_err("cannot remove %s: %s", CF_PIN_DIR, strerror(errno));
-	return failed;
-}
-
-static int lockdown_mode(void)
-{
-	char buf[128] = "";
-	FILE *f = fopen("/sys/kernel/security/lockdown", "r");
-
-	if (!f)
-		return 0;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = 0;
-	fclose(f);
-	return strstr(buf, "[confidentiality]") ? 2 : strstr(buf, "[integrity]") ? 1 : 0;
-}
-
-/* Can a program call bpf_probe_write_user here? Load one that does. Not
- * libbpf_probe_bpf_helper(): libbpf 1.1 reads the verifier's words, and
- * 6.12 refuses with words it does not know ("program of this type cannot
- * use helper"), which it takes for yes. */
-static bool can_write_user(void)
-{
-	const struct bpf_insn insns[] = {
-		BPF_ST_MEM(BPF_DW, BPF_REG_10, -8, 0),
-		BPF_MOV64_IMM(BPF_REG_1, 0),
-		BPF_MOV64_REG(BPF_REG_2, BPF_REG_10),
-		BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, -8),
-		BPF_MOV64_IMM(BPF_REG_3, 8),
-		BPF_EMIT_CALL(BPF_FUNC_probe_write_user),
-		BPF_MOV64_IMM(BPF_REG_0, 0),
-		BPF_EXIT_INSN(),
-	};
-	int fd = bpf_prog_load(BPF_PROG_TYPE_KPROBE, "cfgf_probe", "GPL", insns,
-			       sizeof(insns) / sizeof(insns[0]), NULL);
-
-	if (fd < 0)
-		return false;
-	close(fd);
-	return true;
-}
-
-int cf_fit_policy(struct cf_policy *p, bool strict, bool *rewrite)
-{
-	int lockdown = lockdown_mode(), n;
-	const char *why = lockdown ? "=integrity" : "?";
-
-	if (lockdown == 2)
-		return cf_err("kernel lockdown=confidentiality forbids BPF programs from reading "
-			      "kernel memory, which every cfgfilter action needs; boot with "
-			      "lockdown=integrity or none");
-	/* Ask the kernel, not the configuration. */
-	*rewrite = can_write_user();
-	if (*rewrite)
-		return 0;
-	for (__u32 i = 0; strict && i < p->nrules; i++)
-		if (p->rules[i].action == CF_ACT_MASK || p->rules[i].action == CF_ACT_VIRTUALIZE)
-			return cf_err("this kernel forbids bpf_probe_write_user (lockdown%s), "
-				      "which %s needs; --strict refuses the fallback to deny",
-				      why, cf_action_name(p->rules[i].action));
-	n = cf_policy_without_rewrite(p);
-	if (n)
-		cf_info("this kernel forbids bpf_probe_write_user (lockdown%s): %d mask/virtualize "
-			"rule%s enforced as deny (EPERM) instead; --strict refuses this fallback",
-			why, n, n == 1 ? "" : "s");
-	return 0;
-}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The enforced state, read back from the pins, and how apply changes it. */
+#ifndef CF_LIVE_H
+#define CF_LIVE_H
+
+#include <stdbool.h>
+#include "cfgfilter.h"
+
+struct cf_live {
+	int prog_id;
+	int link_id;
+	char prog_name[16];
+	unsigned long long run_cnt, run_time_ns;
+	struct cf_policy policy;
+	struct cf_stats stats; /* summed over CPUs */
+	unsigned int ringbuf_bytes;
+	bool deny_attached;
+	bool deny_uring_attached;
+};
+int cf_read_live(struct cf_live *live);
+__u32 cf_live_policy_map_id(void); /* 0 if unknown */
+
+/* Make p the live policy: a new frozen inner map swapped into the
+ * array-of-maps slot in one update, then the metadata hash and the
+ * "policy" pin follow. Every access sees the old or the new policy. */
+int cf_policy_install(const struct cf_policy *p);
+
+/* Attach the deny hooks from their pinned programs and pin the links, or
+ * remove those pins (detaching them). The io_uring hook is attached when
+ * its program was loaded. */
+int cf_deny_attach(void);
+void cf_deny_detach(void);
+
+#endif

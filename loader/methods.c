@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-2.0
+/* How each action of the live policy is enforced on this kernel, for
+ * status and for load's and apply's JSON results. */
+#include <stdio.h>
+#include "methods.h"
+#include "policy.h"
+
+/* Rules the kernel could not enforce as asked (lockdown: mask -> deny). */
+unsigned int cf_fallbacks(const struct cf_live *l)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < l->policy.nrules && i < CF_MAX_RULES; i++)
+		n += l->policy.rules[i].requested != l->policy.rules[i].action;
+	return n;
+}
+
+/* How each action present in the policy is enforced now. */
+const char *cf_method_of(unsigned int action, const struct cf_live *l)
+{
+	switch (action) {
+	case CF_ACT_MASK:
+		return "rewrite of the writer's buffer (fentry vfio_pci_config_rw, bpf_probe_write_user)";
+	case CF_ACT_VIRTUALIZE:
+		return "rewrite on write + shadow restored on read (fexit vfio_pci_config_rw)";
+	case CF_ACT_DENY: {
+		static char m[256];
+
+		if (!l->deny_attached)
+			return "NOT ATTACHED: masked instead";
+		/* what else reaches vfio is masked, unless no rewrite here */
+		snprintf(m, sizeof(m),
+			 "EPERM (fmod_ret security_file_permission) for pwrite, writev, pwritev, "
+			 "pwritev2%s; %s: %s",
+			 l->deny_uring_attached ? " and io_uring (fentry io_write)" : "",
+			 l->deny_uring_attached ? "other paths (splice)" : "io_uring and other paths",
+			 cf_fallbacks(l) ? "NOT filtered, no buffer rewrite on this kernel" : "masked");
+		return m;
+	}
+	case CF_ACT_AUDIT:
+		return "report only";
+	}
+	return "?";
+}
+
+json_t *cf_methods_json(const struct cf_live *l)
+{
+	json_t *m = json_object();
+
+	for (unsigned int i = 0; i < l->policy.nrules && i < CF_MAX_RULES; i++) {
+		unsigned int a = l->policy.rules[i].action;
+		json_object_set_new(m, cf_action_name(a), json_string(cf_method_of(a, l)));
+	}
+	return m;
+}
+

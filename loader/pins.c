@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The pin directory: paths, the lock, removal. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/file.h>
+#include <bpf/bpf.h>
+#include "log.h"
+#include "pins.h"
+#include "cfgfilter.skel.h"
+
+#define MAP(pin, obj, w) { pin, CF_PIN_KIND_MAP, false, offsetof(struct cfgfilter_bpf, maps.obj), w }
+#define PROG(pin, obj, opt, w) \
+	{ pin, CF_PIN_KIND_PROG, opt, offsetof(struct cfgfilter_bpf, progs.obj), w }
+#define LINK(pin, obj, opt, w) \
+	{ pin, CF_PIN_KIND_LINK, opt, offsetof(struct cfgfilter_bpf, links.obj), w }
+
+const struct cf_pin cf_pins[] = {
+	MAP(CF_PIN_EVENTS, cfgf_events, "ring buffer of filtered writes"),
+	MAP(CF_PIN_STATS, cfgf_stats, "per-CPU counters (struct cf_stats)"),
+	MAP(CF_PIN_POLICY, cfgf_policy_0, "the live policy, frozen; replaced by apply"),
+	MAP(CF_PIN_POLICY_SLOT, cfgf_policy, "array-of-maps holding the live policy"),
+	MAP(CF_PIN_META, data_rodata, "bpf_metadata_* shown by bpftool prog show"),
+	MAP("shadow", cfgf_shadow, "virtualize: what writers wrote, per open device"),
+	MAP("caps", cfgf_caps, "capability offsets per open device"),
+	MAP("hw", cfgf_hw, "the devices' config space as last seen on the bus"),
+	MAP("hw_devices", cfgf_watch, "followed devices: reset generation, capabilities"),
+	MAP(CF_PIN_HW_SEED, cfgf_seed, "set while load/apply read sysfs config"),
+	PROG("prog_config_write", cfgfilter_write, false, "the write program"),
+	PROG("prog_config_read", cfgfilter_read, false, "the read program (virtualize)"),
+	PROG("prog_device_close", cfgfilter_close, false, "drops per-open state"),
+	PROG(CF_PIN_PROG_DENY, cfgfilter_deny, false, "the deny hook, attached by deny rules"),
+	PROG(CF_PIN_PROG_DENY_URING, cfgfilter_deny_uring, true, "io_uring's deny decider"),
+	LINK("link_hw_read", cfgfilter_hw_read, false, "fexit pci_read"),
+	LINK("link_hw_write", cfgfilter_hw_write, false, "fexit pci_write: record, races"),
+	LINK("link_device_open", cfgfilter_open, false, "fentry vfio_pci_core_enable"),
+	LINK("link_config_read", cfgfilter_read, false, "fexit vfio_pci_config_rw"),
+	LINK("link_device_close", cfgfilter_close, false, "fentry vfio_pci_core_disable"),
+	LINK(CF_PIN_LINK_DENY_URING, cfgfilter_deny_uring, true, "fentry io_write"),
+	LINK(CF_PIN_LINK_DENY, cfgfilter_deny, true, "fmod_ret security_file_permission"),
+	LINK(CF_PIN_LINK, cfgfilter_write, false, "fentry vfio_pci_config_rw"),
+};
+const size_t cf_npins = sizeof(cf_pins) / sizeof(cf_pins[0]);
+
+bool cf_pin_exists(const char *name)
+{
+	char p[256];
+
+	cf_pin_path(p, sizeof(p), name);
+	return access(p, F_OK) == 0;
+}
+
+void cf_pin_path(char *buf, size_t len, const char *name)
+{
+	snprintf(buf, len, "%s/%s", CF_PIN_DIR, name);
+}
+
+bool cf_is_loaded(void)
+{
+	return cf_pin_exists(CF_PIN_LINK);
+}
+
+int cf_pinned_fd(const char *name)
+{
+	char p[256];
+	int fd;
+
+	cf_pin_path(p, sizeof(p), name);
+	fd = bpf_obj_get(p);
+	if (fd < 0)
+		cf_err("cannot open pin %s: %s; is cfgfilter loaded? ('cfgfilter status')", p,
+		       strerror(errno));
+	return fd;
+}
+
+int cf_lock_pins(void)
+{
+	int fd = open(CF_LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return cf_err("cannot open the lock %s: %s (is /run mounted?)", CF_LOCK_FILE,
+			      strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		if (errno != EWOULDBLOCK)
+			return cf_err("cannot lock %s: %s", CF_LOCK_FILE, strerror(errno));
+		cf_info("waiting for another cfgfilter command holding %s", CF_LOCK_FILE);
+		if (flock(fd, LOCK_EX))
+			return cf_err("cannot lock %s: %s", CF_LOCK_FILE, strerror(errno));
+	}
+	return 0; /* the fd stays open: the lock lasts until exit */
+}
+
+int cf_remove_pins(void)
+{
+	struct dirent *de;
+	int failed = 0;
+	DIR *d = opendir(CF_PIN_DIR);
+
+	if (!d)
+		return errno == ENOENT ? 0 : cf_err("cannot open %s: %s", CF_PIN_DIR, strerror(errno));
+	/* Links first, so enforcement stops before its state disappears. */
+	for (int pass = 0; pass < 2; pass++) {
+		rewinddir(d);
+		while ((de = readdir(d))) {
+			int is_link = !strncmp(de->d_name, "link_", 5);
+			if (de->d_name[0] == '.' || is_link != (pass == 0))
+				continue;
+			if (unlinkat(dirfd(d), de->d_name, 0) && errno != ENOENT)
+				failed = cf_err("cannot remove %s/%s: %s", CF_PIN_DIR, de->d_name,
+						strerror(errno));
+		}
+	}
+	closedir(d);
+	if (!failed && rmdir(CF_PIN_DIR))
+		failed = cf_err("cannot remove %s: %s", CF_PIN_DIR, strerror(errno));
+	return failed;
+}
+

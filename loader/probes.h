@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Preflight: what the running kernel and host allow. Each cf_need_*
+ * returns 0, or prints what is missing and what to do and returns 1. */
+#ifndef CF_PROBES_H
+#define CF_PROBES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "cfgfilter.h"
+
+#define CF_MODULE "vfio_pci_core"
+#define CF_ATTACH_POINT "fentry/vfio_pci_config_rw"
+
+int cf_need_root(void);
+int cf_need_bpffs(void);
+int cf_need_btf(void);
+
+/* Fit the policy to what this kernel allows. Where bpf_probe_write_user is
+ * unavailable (lockdown=integrity), mask and virtualize become deny with one
+ * line saying so, or, with strict, the policy is refused. Lockdown=
+ * confidentiality forbids reading kernel memory at all: refused. Sets
+ * *rewrite. Returns 0, or 1 with a message. */
+int cf_fit_policy(struct cf_policy *p, bool strict, bool *rewrite);
+
+/* Kernel addresses the deny hook compares against, found in one pass over
+ * /proc/kallsyms; addr stays 0 for a name not found. */
+struct cf_ksym {
+	const char *name;
+	const char *module; /* NULL: any */
+	unsigned long long addr;
+};
+void cf_kallsyms(struct cf_ksym *syms, size_t n);
+
+/* Does an fentry program attach to func (in module, or vmlinux for NULL)?
+ * Tried for real, as bcc's fentry_can_attach does: an empty program is
+ * loaded against the function's BTF and attached, then let go. */
+bool cf_fentry_can_attach(const char *func, const char *module);
+
+#endif
