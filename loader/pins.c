@@ -101,17 +101,22 @@ int cf_remove_pins(void)
 
 	if (!d)
 		return errno == ENOENT ? 0 : cf_err("cannot open %s: %s", CF_PIN_DIR, strerror(errno));
-	/* Links first, so enforcement stops before its state disappears. */
-	for (int pass = 0; pass < 2; pass++) {
-		rewinddir(d);
-		while ((de = readdir(d))) {
-			int is_link = !strncmp(de->d_name, "link_", 5);
-			if (de->d_name[0] == '.' || is_link != (pass == 0))
-				continue;
-			if (unlinkat(dirfd(d), de->d_name, 0) && errno != ENOENT)
-				failed = cf_err("cannot remove %s/%s: %s", CF_PIN_DIR, de->d_name,
-						strerror(errno));
-		}
+	/* The table's links first, the write link before the others, so
+	 * enforcement stops before its state disappears; then whatever else is
+	 * there (a pin of another version, a half-made load). */
+	for (size_t i = cf_npins; i-- > 0;) {
+		if (cf_pins[i].kind != CF_PIN_KIND_LINK)
+			continue;
+		if (unlinkat(dirfd(d), cf_pins[i].name, 0) && errno != ENOENT)
+			failed = cf_err("cannot remove %s/%s: %s", CF_PIN_DIR, cf_pins[i].name,
+					strerror(errno));
+	}
+	while (!failed && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) && errno != ENOENT)
+			failed = cf_err("cannot remove %s/%s: %s", CF_PIN_DIR, de->d_name,
+					strerror(errno));
 	}
 	closedir(d);
 	if (!failed && rmdir(CF_PIN_DIR))
