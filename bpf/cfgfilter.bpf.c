@@ -1106,14 +1106,24 @@ int BPF_PROG(cfgfilter_hw_write, struct pci_bus *bus, unsigned int devfn, int wh
 	return 0;
 }
 
-/* vfio opens the device: it then resets it and reads all of config space
- * into vconfig; watched from here, the view is complete after open. */
+/* vfio opens the device: it then resets it (where it can) and reads all
+ * of config space into vconfig. Nothing seen before counts: the device at
+ * this (bus, devfn) may not even be the one seen then (hot-plug); what
+ * vfio reads now rebuilds the view. */
 SEC("fentry/vfio_pci_core_enable")
 int BPF_PROG(cfgfilter_open, struct vfio_pci_core_device *vdev)
 {
+	struct cf_dev_key k;
 	struct cf_dev_info d;
+	struct cf_watch w = {};
 
 	dev_info_direct(vdev, &d);
-	watch_device(&d);
+	w.gen = watch_device(&d) + 1;
+	w.pcie = d.pcie;
+	w.pm = d.pm;
+	k.bus = d.bus;
+	k.devfn = d.devfn;
+	k.pad = 0;
+	bpf_map_update_elem(&cfgf_watch, &k, &w, BPF_ANY);
 	return 0;
 }
