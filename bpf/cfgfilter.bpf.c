@@ -137,11 +137,6 @@ struct {
 /* Devices whose config traffic is followed: vfio-pci devices, added when
  * vfio opens one, when it is first written through vfio, and by the
  * loader's reads of sysfs `config` (cfgf_seed) at load and apply. */
-struct cf_dev_key {
-	__u64 bus;
-	__u32 devfn;
-	__u32 pad;
-};
 struct cf_watch {
 	__u32 gen;  /* bumped by a reset of the device */
 	__u16 pcie; /* PCIe capability offset, 0 until a vfio hook saw the device */

@@ -16,6 +16,13 @@ struct cf_hw_key {
 	__u32 off;   /* dword-aligned config offset */
 };
 
+/* A followed device (map hw_devices). */
+struct cf_dev_key {
+	__u64 bus;
+	__u32 devfn;
+	__u32 pad;
+};
+
 struct cf_hw_val {
 	__u32 value;
 	__u32 known; /* 0xff per byte whose value was seen on the bus */

@@ -74,6 +74,7 @@ static int print_json(const struct cf_live *l, int loaded)
 					    json_boolean(cf_pin_exists(cf_pins[i].name)));
 		json_object_set_new(o, "pins", pins);
 		json_object_set_new(o, "ringbuf_bytes", json_integer(l->ringbuf_bytes));
+		json_object_set_new(o, "hw_devices_followed", json_integer(l->hw_devices));
 	}
 	cf_json_print(o);
 	return loaded ? 0 : CF_EXIT_NOT_LOADED;
@@ -108,6 +109,9 @@ static void print_text(const struct cf_live *l)
 	       (unsigned long long)l->stats.rewrite_failed,
 	       (unsigned long long)l->stats.deny_fallback, (unsigned long long)l->stats.races,
 	       (unsigned long long)l->stats.hw_unknown);
+	printf("hardware:    config space of %u vfio device%s followed on the bus; %llu "
+	       "decisions without the device's value\n", l->hw_devices,
+	       l->hw_devices == 1 ? "" : "s", (unsigned long long)l->stats.hw_unknown);
 	printf("policy:      %016llx, %u rules\n", (unsigned long long)l->policy.hash,
 	       l->policy.nrules);
 	cf_policy_print(stdout, &l->policy);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "cf_hw.h"
 #include "live.h"
 #include "log.h"
 #include "pins.h"
@@ -268,6 +269,18 @@ int cf_read_live(struct cf_live *live)
 
 	if (read_policy(live) || read_stats(live))
 		return -1;
+	fd = cf_pinned_fd("hw_devices");
+	if (fd >= 0) {
+		struct cf_dev_key key, next;
+		void *prev = NULL;
+
+		while (!bpf_map_get_next_key(fd, prev, &next)) {
+			live->hw_devices++;
+			key = next;
+			prev = &key;
+		}
+		close(fd);
+	}
 	{
 		char p[256];
 		cf_pin_path(p, sizeof(p), CF_PIN_LINK_DENY);

@@ -14,6 +14,7 @@ struct cf_live {
 	struct cf_policy policy;
 	struct cf_stats stats; /* summed over CPUs */
 	unsigned int ringbuf_bytes;
+	unsigned int hw_devices; /* devices whose config space is followed */
 	bool deny_attached;
 	bool deny_uring_attached;
 };

@@ -88,6 +88,8 @@ printf 'mask hdr.command.serr\n' > $P/mask.policy
 $CF load --policy $P/mask.policy >/dev/null
 out=$($VC $E P2 0x04 $((h0 ^ 0x100)) w2 0x04 $h0 p2 0x04)
 is "$(bitv "$(echo "$out" | val_of p2 0x004)" 0x100)" "$(bitv $((h0 ^ 0x100)) 0x100)" "after root's sysfs write, mask keeps root's SERR (sysfs)"
+expect_out "status says whose config space is followed" \
+	"*hardware:    config space of 1 vfio device followed on the bus; 0 decisions*" "$($CF status)"
 ev=$($CF events --json)
 expect_out "the event's applied value is root's" "*\"applied\":\"$(hex4 $((h0 ^ 0x100)))\"*\"result\":\"filtered\"*" "$ev"
 $CF unload >/dev/null
