@@ -19,3 +19,23 @@ int BPF_PROG(cfgfilter_floor_perm, struct file *file, int mask, int ret)
 {
 	return ret;
 }
+
+/* Baselines for the programs beside the write program: empty programs of
+ * the same kind on the same functions. */
+SEC("fexit/vfio_pci_config_rw")
+int BPF_PROG(cfgfilter_floor_rw_exit)
+{
+	return 0;
+}
+
+SEC("fexit/pci_read")
+int BPF_PROG(cfgfilter_floor_pci_read)
+{
+	return 0;
+}
+
+SEC("fexit/pci_write")
+int BPF_PROG(cfgfilter_floor_pci_write)
+{
+	return 0;
+}

@@ -27,9 +27,9 @@ function median(a, n,   i, j, t) {
 	co[n] = v["cmd_nofilter_ns"] / w; cf[n] = v["cmd_filter_ns"] / w; rc[n] = v["cmd_filter_ns"] / v["cmd_nofilter_ns"]
 	fl[n] = v["empty_fentry_ns"] / w; rf[n] = v["empty_fentry_ns"] / v["nofilter_ns"]
 }
-/^bench floorstats/ { split($3, a, "="); split($4, b, "="); fcnt = a[2]; fns = b[2] }
-/^bench stats/ {
-	for (i = 3; i <= NF; i++) { split($i, kv, "="); s[kv[1]] = kv[2] }
+/^bench prog/ {
+	for (i = 3; i <= NF; i++) { split($i, kv, "="); pv[kv[1]] = kv[2] }
+	ns[pv["case"], pv["prog"]] = pv["ns"]
 }
 END {
 	printf "\nkernel %s, %d rounds of %d writes each (medians)\n", suite, n, w
@@ -45,15 +45,24 @@ END {
 		printf "  /dev/null, empty fmod_ret (trampoline):    %6.0f ns  ratio %.3f\n", median(dfl, dn), median(rf2, dn)
 		printf "  /dev/null, deny rule (hook attached):      %6.0f ns  ratio %.3f\n", median(ddeny, dn), median(rd, dn)
 	}
-	if (s["pass_cnt"] > 0)
-		printf "  BPF program, no rewrite:     %8.0f ns/run (%d runs)\n", s["pass_ns"] / s["pass_cnt"], s["pass_cnt"]
-	if (fcnt > 0)
-		printf "  empty BPF program:           %8.0f ns/run (%d runs)\n", fns / fcnt, fcnt
-	mc = s["total_cnt"] - s["pass_cnt"]
-	if (mc > 0)
-		printf "  BPF program, half rewritten: %8.0f ns/run (%d runs)\n", (s["total_ns"] - s["pass_ns"]) / mc, mc
-	if (s["hwr_cnt"] > 0)
-		printf "  bus read hook (pci_read):    %8.0f ns/run (%d runs)\n", s["hwr_ns"] / s["hwr_cnt"], s["hwr_cnt"]
-	if (s["hww_cnt"] > 0)
-		printf "  bus write hook (pci_write):  %8.0f ns/run (%d runs)\n", s["hww_ns"] / s["hww_cnt"], s["hww_cnt"]
+	printf "\nBPF programs, ns per run, against an empty program of the same kind on the same function:\n"
+	printf "  %-34s %9s %9s %9s\n", "", "uncovered", "covered", "masked"
+	split("cfgfilter_write cfgfilter_read cfgfilter_hw_read cfgfilter_hw_write cfgfilter_floor cfgfilter_floor_rw_exit cfgfilter_floor_pci_read cfgfilter_floor_pci_write", names, " ")
+	for (k = 1; k <= 8; k++)
+		printf "  %-34s %9.0f %9.0f %9s\n", names[k], ns["uncovered", names[k]], ns["covered", names[k]],
+			(("masked", names[k]) in ns) ? sprintf("%.0f", ns["masked", names[k]]) : "-"
+	fu0 = ns["uncovered", "cfgfilter_floor"]; fc0 = ns["covered", "cfgfilter_floor"]
+	r_unc = fu0 > 0 ? ns["uncovered", "cfgfilter_write"] / fu0 : 0
+	r_cov = fc0 > 0 ? ns["covered", "cfgfilter_write"] / fc0 : 0
+	r_msk = fc0 > 0 ? ns["masked", "cfgfilter_write"] / fc0 : 0
+	# the other programs on the vfio path, on accesses no rule covers
+	r_oth = 0
+	split("cfgfilter_read:cfgfilter_floor_rw_exit cfgfilter_hw_read:cfgfilter_floor_pci_read cfgfilter_hw_write:cfgfilter_floor_pci_write", pairs, " ")
+	for (k = 1; k <= 3; k++) {
+		split(pairs[k], pr, ":")
+		if (ns["uncovered", pr[2]] > 0 && ns["uncovered", pr[1]] / ns["uncovered", pr[2]] > r_oth)
+			r_oth = ns["uncovered", pr[1]] / ns["uncovered", pr[2]]
+	}
+	printf "ratios: uncovered=%.2f covered=%.2f masked=%.2f others=%.2f wall=%.3f wall_floor=%.3f deny=%.3f deny_floor=%.3f\n",
+		r_unc, r_cov, r_msk, r_oth, median(rp, n), median(rf, n), median(rd, dn), median(rf2, dn)
 }'

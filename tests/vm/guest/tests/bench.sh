@@ -43,22 +43,55 @@ for r in $(seq 1 $ROUNDS); do
 	echo "bench devnull round=$r writes=${BENCH_DEVNULL:-200000} nofilter_ns=$(( (d_off1 + d_off2) / 2 )) seed_ns=$d_seed deny_ns=$d_deny empty_fmodret_ns=$d_floor"
 done
 
+# Program cost per run (kernel.bpf_stats_enabled), each against an empty
+# program of the same kind on the same function, on the same writes.
 sysctl -qw kernel.bpf_stats_enabled=1
-$CF load >/dev/null
-loop 0x0010 0x0000 >/dev/null
-s1=$(bpftool -j prog show name cfgfilter_write)
-loop 0x00e0 0x0000 >/dev/null
-s2=$(bpftool -j prog show name cfgfilter_write)
-$CF events >/dev/null
 num() { echo "$1" | sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p"; }
-hr=$(bpftool -j prog show name cfgfilter_hw_read)
-hw=$(bpftool -j prog show name cfgfilter_hw_write)
-echo "bench stats pass_cnt=$(num "$s1" run_cnt) pass_ns=$(num "$s1" run_time_ns) total_cnt=$(num "$s2" run_cnt) total_ns=$(num "$s2" run_time_ns) hwr_cnt=$(num "$hr" run_cnt) hwr_ns=$(num "$hr" run_time_ns) hww_cnt=$(num "$hw" run_cnt) hww_ns=$(num "$hw" run_time_ns)"
+# snap NAME...: "cnt ns" per program, in order
+# (bpftool leaves run_cnt out until the program has run)
+snap() {
+	for p in "$@"; do
+		s=$(bpftool -j prog show name $p)
+		c=$(num "$s" run_cnt)
+		t=$(num "$s" run_time_ns)
+		echo "${c:-0} ${t:-0}"
+	done
+}
+# per_run BEFORE AFTER: ns per run between two snaps of one program
+per_run() { echo "$1 $2" | awk '{ c = $3 - $1; print (c > 0 ? ($4 - $2) / c : 0) }'; }
+progs="cfgfilter_write cfgfilter_read cfgfilter_hw_read cfgfilter_hw_write"
+$CF load >/dev/null
+for case in uncovered covered masked; do
+	b=$(snap $progs)
+	case $case in
+	uncovered) loop_cmd >/dev/null ;;   # Command: no rule covers it
+	covered) loop 0x0010 0x0000 >/dev/null ;;   # DEVCTL: rules, nothing to rewrite
+	masked) loop 0x00e0 0x0000 >/dev/null ;;    # every other write rewritten
+	esac
+	a=$(snap $progs)
+	k=0
+	for p in $progs; do
+		k=$((k + 1))
+		echo "bench prog case=$case prog=$p ns=$(per_run "$(echo "$b" | sed -n ${k}p)" "$(echo "$a" | sed -n ${k}p)")"
+	done
+	$CF events >/dev/null
+done
 bpftool prog show name cfgfilter_write | sed 's/^/# /'
 $CF unload >/dev/null
-/cfgfilter/fentry-floor /cfgfilter/fentry_floor.bpf.o cfgfilter_floor /sys/fs/bpf/floor
-loop 0x0010 0x0000 >/dev/null
-s3=$(bpftool -j prog show name cfgfilter_floor)
-rm /sys/fs/bpf/floor
-echo "bench floorstats cnt=$(num "$s3" run_cnt) ns=$(num "$s3" run_time_ns)"
+floors="cfgfilter_floor cfgfilter_floor_rw_exit cfgfilter_floor_pci_read cfgfilter_floor_pci_write"
+for f in $floors; do /cfgfilter/fentry-floor /cfgfilter/fentry_floor.bpf.o $f /sys/fs/bpf/$f; done
+for case in uncovered covered; do
+	b=$(snap $floors)
+	case $case in
+	uncovered) loop_cmd >/dev/null ;;
+	covered) loop 0x0010 0x0000 >/dev/null ;;
+	esac
+	a=$(snap $floors)
+	k=0
+	for p in $floors; do
+		k=$((k + 1))
+		echo "bench prog case=$case prog=$p ns=$(per_run "$(echo "$b" | sed -n ${k}p)" "$(echo "$a" | sed -n ${k}p)")"
+	done
+done
+for f in $floors; do rm /sys/fs/bpf/$f; done
 sysctl -qw kernel.bpf_stats_enabled=0
