@@ -44,7 +44,7 @@ $(BUILD)/vmlinux.h: | $(BUILD)
 	$(call msg,GEN,$@)
 	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
 
-$(BUILD)/cfgfilter.bpf.o: bpf/cfgfilter.bpf.c bpf/vfio_types.h include/cfgfilter.h include/cf_mask.h include/cf_hw.h $(BUILD)/vmlinux.h
+$(BUILD)/cfgfilter.bpf.o: bpf/cfgfilter.bpf.c $(wildcard bpf/*.h) include/cfgfilter.h include/cf_mask.h include/cf_hw.h $(BUILD)/vmlinux.h
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $(@:.o=.tmp.o)
 	$(Q)$(BPFTOOL) gen object $@ $(@:.o=.tmp.o)

@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The hardware view: the devices' config space as the PCI bus carries it
+ * (include/cf_hw.h), resets seen by the writes that start them, and the
+ * check of every vfio write that reaches a device. */
+#ifndef CF_HW_VIEW_BPF_H
+#define CF_HW_VIEW_BPF_H
+
+/* --- The hardware view ------------------------------------------------ */
+
+/* Is (bus, devfn) watched? Its generation in *gen if so. A device the
+ * seeding cfgfilter process reads becomes watched. */
+static __always_inline int watched(__u64 bus, __u32 devfn, struct cf_watch *out)
+{
+	struct cf_dev_key k = { .bus = bus, .devfn = devfn };
+	struct cf_watch *w = bpf_map_lookup_elem(&cfgf_watch, &k), nw = {};
+	struct cf_seed *seed;
+	__u32 zero = 0;
+
+	if (w && (w->pcie || w->pm)) {
+		*out = *w;
+		return 1;
+	}
+	seed = bpf_map_lookup_elem(&cfgf_seed, &zero);
+	if (!seed || !seed->tgid || seed->tgid != bpf_get_current_pid_tgid() >> 32) {
+		if (w)
+			*out = *w;
+		return w != NULL;
+	}
+	if (w)
+		nw.gen = w->gen;
+	nw.pcie = seed->pcie;
+	nw.pm = seed->pm;
+	bpf_map_update_elem(&cfgf_watch, &k, &nw, BPF_ANY);
+	*out = nw;
+	return 1;
+}
+
+/* Record an access in the view. *old is the entry it lands in, if any. */
+static __always_inline void hw_note(__u64 bus, __u32 devfn, __u32 gen, __u32 where, __u32 size,
+				    __u32 value, int is_read, struct cf_hw_entry *old)
+{
+	struct cf_hw_key k = { .bus = bus, .devfn = devfn, .off = where & ~3u };
+	struct cf_hw_entry e = {};
+
+	if (old && old->gen == gen) {
+		/* in place: the common case, and no LRU update */
+		struct cf_hw_val v = old->v;
+
+		cf_hw_record(&v, where & 3, size, value, is_read);
+		if (v.value != old->v.value || v.known != old->v.known)
+			old->v = v;
+		return;
+	}
+	e.gen = gen;
+	cf_hw_record(&e.v, where & 3, size, value, is_read);
+	bpf_map_update_elem(&cfgf_hw, &k, &e, BPF_ANY);
+}
+
+static __always_inline struct cf_hw_entry *hw_entry(__u64 bus, __u32 devfn, __u32 where)
+{
+	struct cf_hw_key k = { .bus = bus, .devfn = devfn, .off = where & ~3u };
+
+	return bpf_map_lookup_elem(&cfgf_hw, &k);
+}
+
+/* Does [where, where + size) write `bit` of the byte at `at`? */
+static __always_inline int writes_bit(__u32 where, __u32 size, __u32 value, __u32 at, __u32 bit)
+{
+	if (at < where || at >= where + size)
+		return 0;
+	return (value >> (8 * (at - where))) & bit;
+}
+
+static long bump_gen(struct bpf_map *map, struct cf_dev_key *k, struct cf_watch *w, void *ctx)
+{
+	w->gen++;
+	return 0;
+}
+
+enum cf_reset { CF_RESET_NONE = 0, CF_RESET_DEVICE = 1, CF_RESET_BUS = 2 };
+
+/* Resets change the device without a config write the hooks could see,
+ * but the kernel starts each with one of these writes. Judged before the
+ * write is recorded: a power state change needs the state before it. */
+static __always_inline int reset_by(__u64 bus, __u32 devfn, const struct cf_watch *w,
+				    __u32 where, __u32 size, __u32 value)
+{
+	struct cf_hw_key k = { .bus = bus, .devfn = devfn };
+	struct cf_hw_entry *e;
+	__u32 pmcsr, old = 3;
+
+	/* Secondary Bus Reset in a bridge's Bridge Control (0x3e bit 6):
+	 * every device below it */
+	if (writes_bit(where, size, value, 0x3e, 0x40))
+		return CF_RESET_BUS;
+	/* Function Level Reset: Device Control bit 15 (high byte, bit 7) */
+	if (w->pcie && writes_bit(where, size, value, w->pcie + 0x09, 0x80))
+		return CF_RESET_DEVICE;
+	/* PMCSR (pm + 4, dword-aligned) set to D0 from another state, or from
+	 * a state not seen: D3hot -> D0 resets a device without No_Soft_Reset */
+	pmcsr = w->pm + 4;
+	if (!w->pm || where != pmcsr || (value & 3))
+		return CF_RESET_NONE;
+	k.off = pmcsr;
+	e = bpf_map_lookup_elem(&cfgf_hw, &k);
+	if (e && e->gen == w->gen && (e->v.known & 0xff))
+		old = e->v.value & 3;
+	return old ? CF_RESET_DEVICE : CF_RESET_NONE;
+}
+
+/* Everything seen of the device before is void (its generation moves on);
+ * what the kernel then restores, and what anyone reads, is seen again. */
+static __always_inline void note_reset(__u64 bus, __u32 devfn, const struct cf_watch *w, int how)
+{
+	struct cf_dev_key k = { .bus = bus, .devfn = devfn };
+	struct cf_watch nw = *w;
+
+	if (how == CF_RESET_BUS) {
+		bpf_for_each_map_elem(&cfgf_watch, bump_gen, NULL, 0);
+	} else if (how == CF_RESET_DEVICE) {
+		nw.gen++;
+		bpf_map_update_elem(&cfgf_watch, &k, &nw, BPF_EXIST);
+	}
+}
+
+/* x86's config accessor behind every bus (pci_root_ops.read): vfio's and
+ * sysfs' user accessors, the kernel's own reads, vfio's read at open. */
+static __always_inline int on_bus_read(struct pci_bus *bus, unsigned int devfn, int where,
+				       int size, u32 *value, int ret)
+{
+	struct cf_watch w;
+	u32 v = 0;
+
+	if (ret || where < 0 || where >= 4096 || !watched((__u64)bus, devfn, &w))
+		return 0;
+	if (bpf_probe_read_kernel(&v, sizeof(v), value))
+		return 0;
+	hw_note((__u64)bus, devfn, w.gen, where, size, v, 1, hw_entry((__u64)bus, devfn, where));
+	return 0;
+}
+
+/* A vfio write that reached the device: check it (CF_MODE_VERIFY). */
+static __always_inline void verify_write(const struct cf_in_write *in_write, __u64 bus,
+					 __u32 devfn, __u32 where, __u32 size, __u32 value)
+{
+	const struct cf_policy *pol = live_policy();
+	struct cf_access a;
+
+	if (!pol || pol->nrules > CF_MAX_RULES)
+		return;
+	a.d = in_write->d;
+	if (a.d.bus != bus || a.d.devfn != devfn)
+		return; /* another device, written by the kernel meanwhile */
+	if (start_access(&a, 0, where, size, CF_MODE_VERIFY))
+		return;
+	a.value = value;
+	run_policy(&a, pol);
+}
+
+static __always_inline int on_bus_write(struct pci_bus *bus, unsigned int devfn, int where,
+					int size, u32 value, int ret)
+{
+	struct cf_in_write *in_write;
+	struct cf_hw_entry *old;
+	struct cf_watch w;
+	int reset;
+
+	if (where < 0 || where >= 4096)
+		return 0;
+	if (!watched((__u64)bus, devfn, &w)) {
+		/* a bridge above followed devices */
+		if (writes_bit(where, size, value, 0x3e, 0x40))
+			bpf_for_each_map_elem(&cfgf_watch, bump_gen, NULL, 0);
+		return 0;
+	}
+	reset = reset_by((__u64)bus, devfn, &w, where, size, value);
+	old = hw_entry((__u64)bus, devfn, where);
+	/* A write of what the device already holds changes no bit: nothing to
+	 * check (vfio's read-merge-write of an unchanged register) */
+	if (!old || old->gen != w.gen || !cf_hw_same(&old->v, where & 3, size, value)) {
+		in_write = bpf_task_storage_get(&cfgf_in_write, bpf_get_current_task_btf(), 0, 0);
+		if (in_write && in_write->active)
+			verify_write(in_write, (__u64)bus, devfn, where, size, value);
+	}
+	if (!ret)
+		hw_note((__u64)bus, devfn, w.gen, where, size, value, 0, old);
+	if (reset)
+		note_reset((__u64)bus, devfn, &w, reset);
+	return 0;
+}
+
+/* vfio opens the device: it then resets it (where it can) and reads all
+ * of config space into vconfig. Nothing seen before counts: the device at
+ * this (bus, devfn) may not even be the one seen then (hot-plug); what
+ * vfio reads now rebuilds the view. */
+static __always_inline int on_device_open(struct vfio_pci_core_device *vdev)
+{
+	struct cf_dev_key k;
+	struct cf_dev_info d;
+	struct cf_watch w = {};
+
+	dev_info_direct(vdev, &d);
+	w.gen = watch_device(&d) + 1;
+	w.pcie = d.pcie;
+	w.pm = d.pm;
+	k.bus = d.bus;
+	k.devfn = d.devfn;
+	k.pad = 0;
+	bpf_map_update_elem(&cfgf_watch, &k, &w, BPF_ANY);
+	return 0;
+}
+
+#endif

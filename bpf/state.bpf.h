@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The data plane's state: what the loader sets before load, the maps, and
+ * the access every decision works on. Included once, by cfgfilter.bpf.c. */
+#ifndef CF_STATE_BPF_H
+#define CF_STATE_BPF_H
+
+#define EPERM 1
+#define MAY_WRITE 0x2
+#define CF_VFIO_CONFIG_REGION 7 /* VFIO_PCI_CONFIG_REGION_INDEX */
+
+/* Writable, unlike .rodata: `policy apply` updates the hash. bpftool shows
+ * the bpf_metadata_* of the first map whose name contains ".rodata", so all
+ * metadata lives here. */
+volatile char bpf_metadata_cfgfilter_version[] SEC(".data.rodata") = CF_VERSION;
+volatile char bpf_metadata_policy_hash[17] SEC(".data.rodata") = "";
+
+/* Set by the loader: false where the kernel forbids bpf_probe_write_user
+ * (lockdown). The verifier then drops those calls as dead code, so the
+ * object still loads; the loader turns mask and virtualize into deny. */
+const volatile bool cf_can_rewrite = true;
+
+/* Set by the loader from /proc/kallsyms: what a vfio-pci device fd is. */
+const volatile __u64 cf_vfio_device_fops = 0;
+const volatile __u64 cf_pci_bus_type = 0;
+
+struct cf_policy_map {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cf_policy);
+} cfgf_policy_0 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct cf_policy_map);
+} cfgf_policy SEC(".maps") = {
+	.values = { [0] = &cfgf_policy_0 },
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} cfgf_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cf_stats);
+} cfgf_stats SEC(".maps");
+
+/* virtualize: what the writer wrote, per open device and register. vconfig
+ * is reallocated on every open, as vfio's own virtualization restarts. */
+struct cf_shadow_key {
+	__u64 vconfig;
+	__u32 reg;
+	__u32 pad;
+};
+struct cf_shadow {
+	__u32 mask;  /* register bits held here */
+	__u32 value;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct cf_shadow_key);
+	__type(value, struct cf_shadow);
+} cfgf_shadow SEC(".maps");
+
+/* Capability offsets found by walking vfio's view of config space. */
+struct cf_cap_key {
+	__u64 vconfig;
+	__u16 id;
+	__u16 ext;
+	__u32 pad;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct cf_cap_key);
+	__type(value, __u32); /* offset, 0: the device lacks it */
+} cfgf_caps SEC(".maps");
+
+/* deny for io_uring: io_write's hook decides, the fmod_ret enforces. */
+struct cf_verdict {
+	__u64 file;
+	__u32 armed;
+	__u32 pad;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct cf_verdict);
+} cfgf_deny_verdict SEC(".maps");
+
+/* The device's config space as the bus last carried it (include/cf_hw.h).
+ * Entries of a device count only while their generation is the device's:
+ * a reset bumps it, so nothing seen before the reset decides a write. */
+struct cf_hw_entry {
+	struct cf_hw_val v;
+	__u32 gen;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 32768); /* 32 devices' whole 4 KiB config space */
+	__type(key, struct cf_hw_key);
+	__type(value, struct cf_hw_entry);
+} cfgf_hw SEC(".maps");
+
+/* Devices whose config traffic is followed: vfio-pci devices, added when
+ * vfio opens one, when it is first written through vfio, and by the
+ * loader's reads of sysfs `config` (cfgf_seed) at load and apply. */
+struct cf_watch {
+	__u32 gen;  /* bumped by a reset of the device */
+	__u16 pcie; /* PCIe capability offset, 0 until a vfio hook saw the device */
+	__u16 pm;   /* power management capability offset, likewise */
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct cf_dev_key);
+	__type(value, struct cf_watch);
+} cfgf_watch SEC(".maps");
+
+/* A cfgfilter process reading sysfs `config` to seed the hardware view
+ * (include/cfgfilter.h): the device it reads becomes watched, with the
+ * capability offsets it found in the bytes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cf_seed);
+} cfgf_seed SEC(".maps");
+
+enum cf_mode { CF_MODE_WRITE = 0, CF_MODE_DENY = 1, CF_MODE_READ = 2, CF_MODE_VERIFY = 3 };
+
+/* One access, as scalars: global BPF functions are verified once, apart
+ * from their callers, and take no kernel pointers. */
+/* What an access needs to know about the device. */
+struct cf_dev_info {
+	__u64 vconfig, name, bus;
+	__u32 cfg_size, pcie, id, class, devfn, pm;
+};
+
+/* Set while a task is inside a vfio config write: its bus writes are the
+ * VFIO user's, checked against the policy on the device kept here. */
+struct cf_in_write {
+	struct cf_dev_info d;
+	__u32 active;
+	__u32 pad;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct cf_in_write);
+} cfgf_in_write SEC(".maps");
+
+struct cf_access {
+	struct cf_dev_info d; /* id: vendor << 16 | device */
+	__u64 buf;
+	__u64 pos;
+	__u64 count;
+	__u64 policy_hash;
+	__u32 mode;  /* enum cf_mode */
+	__u32 denied;
+	__u32 value; /* CF_MODE_VERIFY: the bytes written to the device */
+	__u32 hw_gen; /* the device's generation in cfgf_watch */
+	__u32 g_reg, g_width, g_rules, g_active;
+	__u32 g_mask[8]; /* by enum cf_action */
+	char dev[CF_DEV_LEN];
+	__u32 dev_loaded;
+	__u32 pad;
+};
+
+#endif
