@@ -44,7 +44,7 @@ $(BUILD)/vmlinux.h: | $(BUILD)
 	$(call msg,GEN,$@)
 	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
 
-$(BUILD)/cfgfilter.bpf.o: bpf/cfgfilter.bpf.c $(wildcard bpf/*.h) include/cfgfilter.h include/cf_mask.h include/cf_hw.h $(BUILD)/vmlinux.h
+$(BUILD)/cfgfilter.bpf.o: bpf/cfgfilter.bpf.c $(wildcard bpf/*.h) $(wildcard include/*.h) $(BUILD)/vmlinux.h
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $(@:.o=.tmp.o)
 	$(Q)$(BPFTOOL) gen object $@ $(@:.o=.tmp.o)
@@ -87,7 +87,7 @@ $(BUILD)/devnull-pwrite: bench/devnull-pwrite.c | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB) tests/unit/ref_model.h include/cf_mask.h include/cf_hw.h | $(BUILD)/tests
+$(BUILD)/tests/%: tests/unit/%.c $(LIB) tests/unit/ref_model.h $(wildcard include/*.h) | $(BUILD)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(LIB) -lcmocka -ljansson -o $@
 

@@ -25,6 +25,7 @@
 #include "cfgfilter.h"
 #include "cf_mask.h"
 #include "cf_hw.h"
+#include "cf_decide.h"
 
 char LICENSE[] SEC("license") = "GPL"; /* bpf_probe_write_user is GPL-only */
 

@@ -177,25 +177,14 @@ static __always_inline void emit(struct cf_access *a, const struct cf_window *w,
 	bpf_ringbuf_submit(e, 0);
 }
 
-/* The strongest action among `bits`, by the precedence in enum cf_action. */
-static __always_inline __u32 top_action(__u32 bits, __u32 deny, __u32 virt, __u32 mask)
-{
-	if (bits & deny)
-		return CF_ACT_DENY;
-	if (bits & virt)
-		return CF_ACT_VIRTUALIZE;
-	if (bits & mask)
-		return CF_ACT_MASK;
-	return CF_ACT_AUDIT;
-}
-
 /* Apply the rules gathered for one register to the current access. */
 __noinline int cf_flush(struct cf_access *a)
 {
 	struct cf_stats *st = stats();
+	struct cf_decision d, u;
 	struct cf_window w;
-	__u32 deny, virt, mask, audit, len, req = 0, cur, changed, protect, applied, hw = 0, known = 0;
-	__u32 unknown, flags;
+	struct cf_masks m;
+	__u32 len, req = 0, cur, hw = 0, known = 0;
 	long err = 0;
 
 	if (!a || !a->g_active)
@@ -205,39 +194,29 @@ __noinline int cf_flush(struct cf_access *a)
 	len = w.len;
 	if (len == 0 || len > 4)
 		return 0;
-	/* Precedence: a bit belongs to its strongest action only. */
-	deny = a->g_mask[CF_ACT_DENY];
-	virt = a->g_mask[CF_ACT_VIRTUALIZE] & ~deny;
-	mask = a->g_mask[CF_ACT_MASK] & ~(deny | virt);
-	audit = a->g_mask[CF_ACT_AUDIT] & ~(deny | virt | mask);
-	deny = cf_window_mask(deny, &w);
-	virt = cf_window_mask(virt, &w);
-	mask = cf_window_mask(mask, &w);
-	audit = cf_window_mask(audit, &w);
+	cf_precedence(a->g_mask[CF_ACT_DENY], a->g_mask[CF_ACT_VIRTUALIZE], a->g_mask[CF_ACT_MASK],
+		      a->g_mask[CF_ACT_AUDIT], &m);
+	m.deny = cf_window_mask(m.deny, &w);
+	m.virt = cf_window_mask(m.virt, &w);
+	m.mask = cf_window_mask(m.mask, &w);
+	m.audit = cf_window_mask(m.audit, &w);
 
 	if (a->mode != CF_MODE_READ)
 		hw = hw_window(a, w.first, len, &known);
 	if (a->mode == CF_MODE_VERIFY) {
 		/* A vfio write reaching the device: vfio read the register just
-		 * before (its read-merge-write), so `hw` is what the device held.
-		 * A protected bit that changes here got past the filter: the
-		 * writer changed its buffer after the check, or the filter
-		 * judged against a value it did not know. */
-		protect = deny | virt | mask;
-		unknown = protect & ~known;
+		 * before (its read-merge-write), so `hw` is what the device held. */
 		req = (w.buf_pos < 4 ? a->value >> (8 * w.buf_pos) : 0) & cf_bytes_mask(len);
-		changed = cf_changed(req, hw, protect & known);
-		if (changed) {
+		cf_decide_verify(&m, req, hw, known, &d, &u);
+		if (d.changed) {
 			if (st)
 				st->races++;
-			emit(a, &w, req, req, changed, top_action(changed, deny, virt, mask),
-			     CF_EV_RACE);
+			emit(a, &w, req, d.applied, d.changed, d.action, d.flags);
 		}
-		if (unknown) {
+		if (u.changed) {
 			if (st)
 				st->hw_unknown++;
-			emit(a, &w, req, req, unknown, top_action(unknown, deny, virt, mask),
-			     CF_EV_RACE | CF_EV_HW_UNKNOWN);
+			emit(a, &w, req, u.applied, u.changed, u.action, u.flags);
 		}
 		return 0;
 	}
@@ -248,14 +227,14 @@ __noinline int cf_flush(struct cf_access *a)
 		/* req holds what vfio returned; put the writer's own bits back */
 		struct cf_shadow_key k = { .vconfig = a->d.vconfig, .reg = a->g_reg };
 		struct cf_shadow *sh = bpf_map_lookup_elem(&cfgf_shadow, &k);
-		__u32 swin;
+		__u32 back;
 
 		if (!sh || !cf_can_rewrite)
 			return 0;
-		swin = cf_window_mask(sh->mask, &w) & virt;
-		applied = cf_merge(req, cf_window_mask(sh->value, &w), swin);
-		if (applied != req && !bpf_probe_write_user((void *)(a->buf + w.buf_pos), &applied,
-							    len_1_4(len)) && st)
+		back = cf_decide_read(&m, req, cf_window_mask(sh->value, &w),
+				      cf_window_mask(sh->mask, &w));
+		if (back != req && !bpf_probe_write_user((void *)(a->buf + w.buf_pos), &back,
+							 len_1_4(len)) && st)
 			st->virt_reads++;
 		return 0;
 	}
@@ -263,25 +242,22 @@ __noinline int cf_flush(struct cf_access *a)
 	/* Judged against the device; where its value is not known (no access
 	 * seen since the device's reset), against vfio's copy, and said so. */
 	cur = cf_hw_current(hw, known, rd_kernel(a->d.vconfig + w.first, len));
-	unknown = (deny | virt | mask | audit) & ~known;
-	flags = unknown ? CF_EV_HW_UNKNOWN : 0;
-	if (unknown && st)
-		st->hw_unknown++;
 	if (a->mode == CF_MODE_DENY) {
-		changed = cf_changed(req, cur, deny);
-		if (changed) {
+		cf_decide_deny(&m, req, cur, known, &d);
+		if (d.flags && st)
+			st->hw_unknown++;
+		if (d.changed) {
 			a->denied = 1;
-			emit(a, &w, req, cur & cf_bytes_mask(len), changed, CF_ACT_DENY, flags);
+			emit(a, &w, req, d.applied & cf_bytes_mask(len), d.changed, d.action, d.flags);
 		}
 		return 0;
 	}
 
-	/* CF_MODE_WRITE. deny bits reaching vfio came by a path the deny hook
-	 * does not see (or it is not attached): mask them, and say so. */
-	if (virt) {
+	/* CF_MODE_WRITE */
+	if (m.virt) {
 		struct cf_shadow_key k = { .vconfig = a->d.vconfig, .reg = a->g_reg };
 		struct cf_shadow sh = {}, *old = bpf_map_lookup_elem(&cfgf_shadow, &k);
-		__u32 rmask = w.reg_pos < 4 ? virt << (8 * w.reg_pos) : 0;
+		__u32 rmask = w.reg_pos < 4 ? m.virt << (8 * w.reg_pos) : 0;
 		__u32 rval = w.reg_pos < 4 ? req << (8 * w.reg_pos) : 0;
 
 		if (old)
@@ -290,14 +266,13 @@ __noinline int cf_flush(struct cf_access *a)
 		sh.value = (sh.value & ~rmask) | (rval & rmask);
 		bpf_map_update_elem(&cfgf_shadow, &k, &sh, BPF_ANY);
 	}
-	protect = deny | virt | mask;
-	changed = cf_changed(req, cur, protect | audit);
-	if (!changed)
+	cf_decide_write(&m, req, cur, known, &d);
+	if ((d.flags & CF_EV_HW_UNKNOWN) && st)
+		st->hw_unknown++;
+	if (!d.changed)
 		return 0;
-	applied = req;
-	if (cf_changed(req, cur, protect)) {
-		applied = cf_merge(req, cur, protect);
-		err = cf_can_rewrite ? bpf_probe_write_user((void *)(a->buf + w.buf_pos), &applied,
+	if (d.rewrite) {
+		err = cf_can_rewrite ? bpf_probe_write_user((void *)(a->buf + w.buf_pos), &d.applied,
 							     len_1_4(len))
 				     : -1;
 		if (st) {
@@ -306,15 +281,16 @@ __noinline int cf_flush(struct cf_access *a)
 			else
 				st->filtered++;
 		}
-		if (err)
-			applied = req;
+		if (err) {
+			d.applied = req;
+			d.flags |= CF_EV_REWRITE_FAILED;
+		}
 	} else if (st) {
 		st->audited++;
 	}
-	if (st && (changed & deny))
+	if (st && (d.flags & CF_EV_DENY_FALLBACK))
 		st->deny_fallback++;
-	emit(a, &w, req, applied, changed, top_action(changed, deny, virt, mask),
-	     flags | (err ? CF_EV_REWRITE_FAILED : 0) | ((changed & deny) ? CF_EV_DENY_FALLBACK : 0));
+	emit(a, &w, req, d.applied, d.changed, d.action, d.flags);
 	return 0;
 }
 

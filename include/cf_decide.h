@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The decision for one window of one access: given the protected bits by
+ * action, what the writer sent and what the device holds, what goes on,
+ * which bits changed, which action an event names and with what flags.
+ * Pure: the BPF engine (cf_flush) decides through these, and the unit
+ * tests check them against a bit-by-bit reference. All values are
+ * window-relative (bit 0 is the window's first byte). */
+#ifndef CF_DECIDE_H
+#define CF_DECIDE_H
+
+#include "cfgfilter.h"
+#include "cf_mask.h"
+
+/* Each protected bit belongs to its strongest action only (enum
+ * cf_action is numbered by precedence). */
+struct cf_masks {
+	__u32 deny, virt, mask, audit;
+};
+
+static __always_inline void cf_precedence(__u32 deny, __u32 virt, __u32 mask, __u32 audit,
+					  struct cf_masks *m)
+{
+	m->deny = deny;
+	m->virt = virt & ~deny;
+	m->mask = mask & ~(deny | virt);
+	m->audit = audit & ~(deny | virt | mask);
+}
+
+/* The bits whose change a filter undoes (deny bits too: one reaching
+ * vfio came by a path the deny hook does not see, and is masked). */
+static __always_inline __u32 cf_protected(const struct cf_masks *m)
+{
+	return m->deny | m->virt | m->mask;
+}
+
+/* The action an event names: the strongest among `bits`. */
+static __always_inline __u32 cf_top_action(__u32 bits, const struct cf_masks *m)
+{
+	if (bits & m->deny)
+		return CF_ACT_DENY;
+	if (bits & m->virt)
+		return CF_ACT_VIRTUALIZE;
+	if (bits & m->mask)
+		return CF_ACT_MASK;
+	return CF_ACT_AUDIT;
+}
+
+struct cf_decision {
+	__u32 changed; /* protected or audited bits that differ: 0, no event */
+	__u32 applied; /* what goes on to vfio */
+	__u32 rewrite; /* the writer's buffer must carry `applied` */
+	__u32 action;  /* enum cf_action the event names */
+	__u32 flags;   /* enum cf_event_flags */
+};
+
+/* A write through vfio: cur is the device's value (vfio's copy where
+ * `known` lacks bits: those decisions carry CF_EV_HW_UNKNOWN). */
+static __always_inline void cf_decide_write(const struct cf_masks *m, __u32 req, __u32 cur,
+					    __u32 known, struct cf_decision *d)
+{
+	__u32 protect = cf_protected(m);
+
+	d->changed = cf_changed(req, cur, protect | m->audit);
+	d->rewrite = cf_changed(req, cur, protect) != 0;
+	d->applied = d->rewrite ? cf_merge(req, cur, protect) : req;
+	d->action = cf_top_action(d->changed, m);
+	d->flags = ((protect | m->audit) & ~known ? CF_EV_HW_UNKNOWN : 0) |
+		   (d->changed & m->deny ? CF_EV_DENY_FALLBACK : 0);
+}
+
+/* The deny hook: refuse a write that would change a deny bit; the event's
+ * applied value is what the device keeps. */
+static __always_inline void cf_decide_deny(const struct cf_masks *m, __u32 req, __u32 cur,
+					   __u32 known, struct cf_decision *d)
+{
+	d->changed = cf_changed(req, cur, m->deny);
+	d->rewrite = 0;
+	d->applied = cur;
+	d->action = CF_ACT_DENY;
+	d->flags = (cf_protected(m) | m->audit) & ~known ? CF_EV_HW_UNKNOWN : 0;
+}
+
+/* A vfio write reaching the device (`written`), against the device's value
+ * just before (`hw`, `known`): protected bits that change got past the
+ * filter (race); protected bits over an unknown value cannot be judged
+ * (unverified). Two findings, as two decisions. */
+static __always_inline void cf_decide_verify(const struct cf_masks *m, __u32 written, __u32 hw,
+					     __u32 known, struct cf_decision *race,
+					     struct cf_decision *unverified)
+{
+	__u32 protect = cf_protected(m);
+
+	race->changed = cf_changed(written, hw, protect & known);
+	race->applied = written;
+	race->rewrite = 0;
+	race->action = cf_top_action(race->changed, m);
+	race->flags = CF_EV_RACE;
+	unverified->changed = protect & ~known;
+	unverified->applied = written;
+	unverified->rewrite = 0;
+	unverified->action = cf_top_action(unverified->changed, m);
+	unverified->flags = CF_EV_RACE | CF_EV_HW_UNKNOWN;
+}
+
+/* A read through vfio under virtualize: the writer's own bits (the shadow,
+ * `held` of them) replace what vfio returned. */
+static __always_inline __u32 cf_decide_read(const struct cf_masks *m, __u32 returned,
+					    __u32 shadow, __u32 held)
+{
+	return cf_merge(returned, shadow, held & m->virt);
+}
+
+#endif
