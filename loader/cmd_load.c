@@ -208,15 +208,8 @@ static void result(json_t *res, const struct load *l)
 	json_object_set_new(res, "pin_dir", json_string(CF_PIN_DIR));
 	json_object_set_new(res, "policy_file", l->policy_file ? json_string(l->policy_file)
 							       : json_null());
-	{
-		json_t *pol = cf_policy_json(&live.policy);
-
-		json_object_set_new(res, "policy_hash", json_incref(json_object_get(pol, "hash")));
-		json_object_set_new(res, "rules", json_incref(json_object_get(pol, "rules")));
-		json_decref(pol);
-	}
-	json_object_set_new(res, "methods", cf_methods_json(&live));
-	json_object_set_new(res, "fallback_rules", json_integer(cf_fallbacks(&live)));
+	cf_policy_json_into(res, &live.policy);
+	cf_methods_json_into(res, &live);
 	json_object_set_new(res, "devices_seeded", json_integer(l->seeded));
 	json_object_set_new(res, "prog_id", json_integer(live.prog_id));
 }

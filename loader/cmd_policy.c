@@ -31,15 +31,6 @@ static int read_policy_file(const char *file, struct cf_policy *p)
 	return -1;
 }
 
-static void policy_summary(json_t *res, const struct cf_policy *p)
-{
-	json_t *pol = cf_policy_json(p);
-
-	json_object_set_new(res, "policy_hash", json_incref(json_object_get(pol, "hash")));
-	json_object_set_new(res, "rules", json_incref(json_object_get(pol, "rules")));
-	json_decref(pol);
-}
-
 int cmd_policy_check(const struct cf_parsed *a)
 {
 	json_t *res = cf_result_new("policy check");
@@ -49,7 +40,7 @@ int cmd_policy_check(const struct cf_parsed *a)
 	if (read_policy_file(a->pos[0], &p))
 		return cf_result_end(res, 1);
 	if (cf_opts.json)
-		policy_summary(res, &p);
+		cf_policy_json_into(res, &p);
 	else
 		print_policy(&p);
 	return cf_result_end(res, 0);
@@ -132,11 +123,9 @@ static int apply(const char *file, bool strict, json_t *res)
 
 		snprintf(h, sizeof(h), "%016llx", (unsigned long long)live.policy.hash);
 		json_object_set_new(res, "replaced_hash", json_string(h));
-		policy_summary(res, &p);
-		if (!cf_read_live(&live)) {
-			json_object_set_new(res, "methods", cf_methods_json(&live));
-			json_object_set_new(res, "fallback_rules", json_integer(cf_fallbacks(&live)));
-		}
+		cf_policy_json_into(res, &p);
+		if (!cf_read_live(&live))
+			cf_methods_json_into(res, &live);
 	}
 	return 0;
 }

@@ -29,7 +29,7 @@ static int stats_enabled(void)
 
 static int print_json(const struct cf_live *l, int loaded)
 {
-	json_t *o = json_object(), *pol, *counters, *pins;
+	json_t *o = json_object(), *counters, *pins;
 
 	json_object_set_new(o, "loaded", json_boolean(loaded));
 	json_object_set_new(o, "pin_dir", json_string(CF_PIN_DIR));
@@ -45,12 +45,8 @@ static int print_json(const struct cf_live *l, int loaded)
 		json_object_set_new(o, "deny_hook_attached", json_boolean(l->deny_attached));
 		json_object_set_new(o, "deny_io_uring_hook_attached",
 				    json_boolean(l->deny_uring_attached));
-		json_object_set_new(o, "methods", cf_methods_json(l));
-		json_object_set_new(o, "fallback_rules", json_integer(cf_fallbacks(l)));
-		pol = cf_policy_json(&l->policy);
-		json_object_set_new(o, "policy_hash", json_incref(json_object_get(pol, "hash")));
-		json_object_set_new(o, "rules", json_incref(json_object_get(pol, "rules")));
-		json_decref(pol);
+		cf_methods_json_into(o, l);
+		cf_policy_json_into(o, &l->policy);
 		counters = json_object();
 		json_object_set_new(counters, "writes", json_integer((json_int_t)l->stats.writes));
 		json_object_set_new(counters, "filtered", json_integer((json_int_t)l->stats.filtered));

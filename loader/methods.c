@@ -43,7 +43,7 @@ const char *cf_method_of(unsigned int action, const struct cf_live *l)
 	return "?";
 }
 
-json_t *cf_methods_json(const struct cf_live *l)
+void cf_methods_json_into(json_t *o, const struct cf_live *l)
 {
 	json_t *m = json_object();
 
@@ -51,6 +51,7 @@ json_t *cf_methods_json(const struct cf_live *l)
 		unsigned int a = l->policy.rules[i].action;
 		json_object_set_new(m, cf_action_name(a), json_string(cf_method_of(a, l)));
 	}
-	return m;
+	json_object_set_new(o, "methods", m);
+	json_object_set_new(o, "fallback_rules", json_integer(cf_fallbacks(l)));
 }
 

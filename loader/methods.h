@@ -9,7 +9,8 @@
 unsigned int cf_fallbacks(const struct cf_live *l);
 /* How `action` is enforced now, in words. */
 const char *cf_method_of(unsigned int action, const struct cf_live *l);
-/* {action: method} for the actions the policy uses. */
-json_t *cf_methods_json(const struct cf_live *l);
+/* "methods" ({action: method} for the actions the policy uses) and
+ * "fallback_rules", into a result object (status, load, apply). */
+void cf_methods_json_into(json_t *o, const struct cf_live *l);
 
 #endif

@@ -41,3 +41,12 @@ json_t *cf_policy_json(const struct cf_policy *p)
 	json_object_set_new(o, "rules", rules);
 	return o;
 }
+
+void cf_policy_json_into(json_t *o, const struct cf_policy *p)
+{
+	json_t *pol = cf_policy_json(p);
+
+	json_object_set_new(o, "policy_hash", json_incref(json_object_get(pol, "hash")));
+	json_object_set_new(o, "rules", json_incref(json_object_get(pol, "rules")));
+	json_decref(pol);
+}
