@@ -43,21 +43,27 @@ static __always_inline __u32 rd_kernel(__u64 addr, __u32 len)
 
 /* The device's bytes [first, first + len) as last seen on the bus, and
  * which of their bits are known (seen since the device's last reset). */
+/* The view's entry for the dword holding config byte `where`, if any. */
+static __always_inline struct cf_hw_entry *hw_entry(__u64 bus, __u32 devfn, __u32 where)
+{
+	struct cf_hw_key k = { .bus = bus, .devfn = devfn, .off = where & ~3u };
+
+	return bpf_map_lookup_elem(&cfgf_hw, &k);
+}
+
 static __always_inline __u32 hw_window(const struct cf_access *a, __u32 first, __u32 len,
 				       __u32 *known)
 {
-	struct cf_hw_key k = { .bus = a->d.bus, .devfn = a->d.devfn, .off = first & ~3u };
 	struct cf_hw_entry *e;
 	__u32 lv = 0, lk = 0, hv = 0, hk = 0, shift = first & 3;
 
-	e = bpf_map_lookup_elem(&cfgf_hw, &k);
+	e = hw_entry(a->d.bus, a->d.devfn, first);
 	if (e && e->gen == a->hw_gen) {
 		lv = e->v.value;
 		lk = e->v.known;
 	}
 	if (shift + len > 4) {
-		k.off += 4;
-		e = bpf_map_lookup_elem(&cfgf_hw, &k);
+		e = hw_entry(a->d.bus, a->d.devfn, first + 4);
 		if (e && e->gen == a->hw_gen) {
 			hv = e->v.value;
 			hk = e->v.known;

@@ -56,13 +56,6 @@ static __always_inline void hw_note(__u64 bus, __u32 devfn, __u32 gen, __u32 whe
 	bpf_map_update_elem(&cfgf_hw, &k, &e, BPF_ANY);
 }
 
-static __always_inline struct cf_hw_entry *hw_entry(__u64 bus, __u32 devfn, __u32 where)
-{
-	struct cf_hw_key k = { .bus = bus, .devfn = devfn, .off = where & ~3u };
-
-	return bpf_map_lookup_elem(&cfgf_hw, &k);
-}
-
 /* Does [where, where + size) write `bit` of the byte at `at`? */
 static __always_inline int writes_bit(__u32 where, __u32 size, __u32 value, __u32 at, __u32 bit)
 {
@@ -77,6 +70,19 @@ static long bump_gen(struct bpf_map *map, struct cf_dev_key *k, struct cf_watch 
 	return 0;
 }
 
+/* Secondary Bus Reset in a bridge's Bridge Control (0x3e bit 6): every
+ * device below the bridge. The bridge itself is no followed device, so
+ * every followed device's view goes. */
+static __always_inline int starts_bus_reset(__u32 where, __u32 size, __u32 value)
+{
+	return writes_bit(where, size, value, 0x3e, 0x40);
+}
+
+static __always_inline void void_every_view(void)
+{
+	bpf_for_each_map_elem(&cfgf_watch, bump_gen, NULL, 0);
+}
+
 enum cf_reset { CF_RESET_NONE = 0, CF_RESET_DEVICE = 1, CF_RESET_BUS = 2 };
 
 /* Resets change the device without a config write the hooks could see,
@@ -85,13 +91,10 @@ enum cf_reset { CF_RESET_NONE = 0, CF_RESET_DEVICE = 1, CF_RESET_BUS = 2 };
 static __always_inline int reset_by(__u64 bus, __u32 devfn, const struct cf_watch *w,
 				    __u32 where, __u32 size, __u32 value)
 {
-	struct cf_hw_key k = { .bus = bus, .devfn = devfn };
 	struct cf_hw_entry *e;
 	__u32 pmcsr, old = 3;
 
-	/* Secondary Bus Reset in a bridge's Bridge Control (0x3e bit 6):
-	 * every device below it */
-	if (writes_bit(where, size, value, 0x3e, 0x40))
+	if (starts_bus_reset(where, size, value))
 		return CF_RESET_BUS;
 	/* Function Level Reset: Device Control bit 15 (high byte, bit 7) */
 	if (w->pcie && writes_bit(where, size, value, w->pcie + 0x09, 0x80))
@@ -101,8 +104,7 @@ static __always_inline int reset_by(__u64 bus, __u32 devfn, const struct cf_watc
 	pmcsr = w->pm + 4;
 	if (!w->pm || where != pmcsr || (value & 3))
 		return CF_RESET_NONE;
-	k.off = pmcsr;
-	e = bpf_map_lookup_elem(&cfgf_hw, &k);
+	e = hw_entry(bus, devfn, pmcsr);
 	if (e && e->gen == w->gen && (e->v.known & 0xff))
 		old = e->v.value & 3;
 	return old ? CF_RESET_DEVICE : CF_RESET_NONE;
@@ -116,7 +118,7 @@ static __always_inline void note_reset(__u64 bus, __u32 devfn, const struct cf_w
 	struct cf_watch nw = *w;
 
 	if (how == CF_RESET_BUS) {
-		bpf_for_each_map_elem(&cfgf_watch, bump_gen, NULL, 0);
+		void_every_view();
 	} else if (how == CF_RESET_DEVICE) {
 		nw.gen++;
 		bpf_map_update_elem(&cfgf_watch, &k, &nw, BPF_EXIST);
@@ -169,8 +171,8 @@ static __always_inline int on_bus_write(struct pci_bus *bus, unsigned int devfn,
 		return 0;
 	if (!watched((__u64)bus, devfn, &w)) {
 		/* a bridge above followed devices */
-		if (writes_bit(where, size, value, 0x3e, 0x40))
-			bpf_for_each_map_elem(&cfgf_watch, bump_gen, NULL, 0);
+		if (starts_bus_reset(where, size, value))
+			void_every_view();
 		return 0;
 	}
 	reset = reset_by((__u64)bus, devfn, &w, where, size, value);
@@ -195,17 +197,17 @@ static __always_inline int on_bus_write(struct pci_bus *bus, unsigned int devfn,
  * vfio reads now rebuilds the view. */
 static __always_inline int on_device_open(struct vfio_pci_core_device *vdev)
 {
-	struct cf_dev_key k;
+	struct cf_dev_key k = {};
 	struct cf_dev_info d;
-	struct cf_watch w = {};
+	struct cf_watch *old, w = {};
 
 	dev_info_direct(vdev, &d);
-	w.gen = watch_device(&d) + 1;
-	w.pcie = d.pcie;
-	w.pm = d.pm;
 	k.bus = d.bus;
 	k.devfn = d.devfn;
-	k.pad = 0;
+	old = bpf_map_lookup_elem(&cfgf_watch, &k);
+	w.gen = old ? old->gen + 1 : 0;
+	w.pcie = d.pcie;
+	w.pm = d.pm;
 	bpf_map_update_elem(&cfgf_watch, &k, &w, BPF_ANY);
 	return 0;
 }
