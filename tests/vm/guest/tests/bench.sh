@@ -59,21 +59,27 @@ snap() {
 }
 # per_run BEFORE AFTER: ns per run between two snaps of one program
 per_run() { echo "$1 $2" | awk '{ c = $3 - $1; print (c > 0 ? ($4 - $2) / c : 0) }'; }
-progs="cfgfilter_write cfgfilter_read cfgfilter_hw_read cfgfilter_hw_write"
-$CF load >/dev/null
-for case in uncovered covered masked; do
-	b=$(snap $progs)
+# measure CASE PROG...: run CASE's writes, print each program's ns per run
+measure() {
+	case=$1
+	shift
+	b=$(snap "$@")
 	case $case in
 	uncovered) loop_cmd >/dev/null ;;   # Command: no rule covers it
 	covered) loop 0x0010 0x0000 >/dev/null ;;   # DEVCTL: rules, nothing to rewrite
 	masked) loop 0x00e0 0x0000 >/dev/null ;;    # every other write rewritten
 	esac
-	a=$(snap $progs)
+	a=$(snap "$@")
 	k=0
-	for p in $progs; do
+	for p in "$@"; do
 		k=$((k + 1))
 		echo "bench prog case=$case prog=$p ns=$(per_run "$(echo "$b" | sed -n ${k}p)" "$(echo "$a" | sed -n ${k}p)")"
 	done
+}
+progs="cfgfilter_write cfgfilter_read cfgfilter_hw_read cfgfilter_hw_write"
+$CF load >/dev/null
+for case in uncovered covered masked; do
+	measure $case $progs
 	$CF events >/dev/null
 done
 bpftool prog show name cfgfilter_write | sed 's/^/# /'
@@ -81,17 +87,7 @@ $CF unload >/dev/null
 floors="cfgfilter_floor cfgfilter_floor_rw_exit cfgfilter_floor_pci_read cfgfilter_floor_pci_write"
 for f in $floors; do /cfgfilter/fentry-floor /cfgfilter/fentry_floor.bpf.o $f /sys/fs/bpf/$f; done
 for case in uncovered covered; do
-	b=$(snap $floors)
-	case $case in
-	uncovered) loop_cmd >/dev/null ;;
-	covered) loop 0x0010 0x0000 >/dev/null ;;
-	esac
-	a=$(snap $floors)
-	k=0
-	for p in $floors; do
-		k=$((k + 1))
-		echo "bench prog case=$case prog=$p ns=$(per_run "$(echo "$b" | sed -n ${k}p)" "$(echo "$a" | sed -n ${k}p)")"
-	done
+	measure $case $floors
 done
 for f in $floors; do rm /sys/fs/bpf/$f; done
 sysctl -qw kernel.bpf_stats_enabled=0
