@@ -26,6 +26,7 @@
 #include "cf_mask.h"
 #include "cf_hw.h"
 #include "cf_decide.h"
+#include "cf_plan.h"
 
 char LICENSE[] SEC("license") = "GPL"; /* bpf_probe_write_user is GPL-only */
 

@@ -107,19 +107,22 @@ __noinline int cf_find_cap(__u64 vconfig, __u32 cfg_size, __u32 id, __u32 ext)
 	return 0;
 }
 
+/* Capability offsets are resolved once per device, when its plan is
+ * compiled; the PCIe capability comes with the device. */
 static __always_inline __u32 cap_base(struct cf_access *a, __u32 id, __u32 ext)
 {
-	struct cf_cap_key k = { .vconfig = a->d.vconfig, .id = id, .ext = ext };
-	__u32 *cached, off;
-
 	if (!ext && id == CF_PCI_CAP_ID_EXP)
 		return a->d.pcie;
-	cached = bpf_map_lookup_elem(&cfgf_caps, &k);
-	if (cached)
-		return *cached;
-	off = cf_find_cap(a->d.vconfig, a->d.cfg_size, id, ext);
-	bpf_map_update_elem(&cfgf_caps, &k, &off, BPF_ANY);
-	return off;
+	return cf_find_cap(a->d.vconfig, a->d.cfg_size, id, ext);
+}
+
+static __always_inline void load_dev_name(struct cf_access *a)
+{
+	if (a->dev_loaded)
+		return;
+	if (bpf_probe_read_kernel_str(a->dev, sizeof(a->dev), (void *)a->d.name) < 0)
+		a->dev[0] = 0;
+	a->dev_loaded = 1;
 }
 
 static __always_inline int selector_match(struct cf_access *a, const struct cf_rule *r)
@@ -132,11 +135,9 @@ static __always_inline int selector_match(struct cf_access *a, const struct cf_r
 	case CF_SEL_CLASS:
 		return (a->d.class & r->sel_mask) == r->sel_value;
 	case CF_SEL_BDF:
-		if (!a->dev_loaded) {
-			if (bpf_probe_read_kernel_str(a->dev, sizeof(a->dev), (void *)a->d.name) < 0)
-				return 0;
-			a->dev_loaded = 1;
-		}
+		load_dev_name(a);
+		if (!a->dev[0])
+			return 0;
 		for (int i = 0; i < CF_DEV_LEN; i++) {
 			if (a->dev[i] != r->sel_bdf[i])
 				return 0;
@@ -148,8 +149,9 @@ static __always_inline int selector_match(struct cf_access *a, const struct cf_r
 	return 0;
 }
 
-static __always_inline void emit(struct cf_access *a, const struct cf_window *w, __u32 req,
-				 __u32 applied, __u32 bits, __u32 action, __u32 flags)
+/* Report one decision; 0 if the ring buffer had no room for it. */
+static __always_inline int emit(struct cf_access *a, const struct cf_window *w, __u32 req,
+				__u32 applied, __u32 bits, __u32 action, __u32 flags)
 {
 	struct cf_stats *st = stats();
 	struct cf_event *e = bpf_ringbuf_reserve(&cfgf_events, sizeof(*e), 0);
@@ -157,7 +159,7 @@ static __always_inline void emit(struct cf_access *a, const struct cf_window *w,
 	if (!e) {
 		if (st)
 			st->events_lost++;
-		return;
+		return 0;
 	}
 	e->ts_boot_ns = bpf_ktime_get_boot_ns();
 	e->policy_hash = a->policy_hash;
@@ -181,10 +183,116 @@ static __always_inline void emit(struct cf_access *a, const struct cf_window *w,
 	if (bpf_probe_read_kernel_str(e->dev, sizeof(e->dev), (void *)a->d.name) < 0)
 		e->dev[0] = 0;
 	bpf_ringbuf_submit(e, 0);
+	return 1;
+}
+
+enum cf_count_kind {
+	CF_CNT_DONE,           /* by the rule's action: filtered, virtualized, audited */
+	CF_CNT_REWRITE_FAILED, /* audit rules still count as audited */
+	CF_CNT_DENIED,
+	CF_CNT_RACE,
+	CF_CNT_UNVERIFIED,
+};
+
+static __always_inline __u64 *count_field(struct cf_counts *c, __u32 kind, __u32 action)
+{
+	switch (kind) {
+	case CF_CNT_DENIED:
+		return &c->denied;
+	case CF_CNT_RACE:
+		return &c->races;
+	case CF_CNT_UNVERIFIED:
+		return &c->unverified;
+	}
+	if (action == CF_ACT_AUDIT)
+		return &c->audited;
+	if (kind == CF_CNT_REWRITE_FAILED)
+		return &c->rewrite_failed;
+	return action == CF_ACT_VIRTUALIZE ? &c->virtualized : &c->filtered;
+}
+
+/* The bits of m that belong to `action` after precedence. */
+static __always_inline __u32 owned_by(const struct cf_masks *m, __u32 action)
+{
+	switch (action) {
+	case CF_ACT_DENY:
+		return m->deny;
+	case CF_ACT_VIRTUALIZE:
+		return m->virt;
+	case CF_ACT_MASK:
+		return m->mask;
+	}
+	return m->audit;
+}
+
+/* Keep a decision for cf_count: `changed` is window-relative. */
+static __always_inline void note_count(struct cf_access *a, __u32 slot,
+				       const struct cf_window *w, __u32 changed, __u32 kind,
+				       int sent)
+{
+	slot &= 1;
+	a->c_kind[slot] = kind;
+	a->c_sent[slot] = sent;
+	a->c_changed[slot] = w->reg_pos < 4 ? changed << (8 * w->reg_pos) : 0;
+}
+
+/* Count what cf_flush decided on every rule owning one of the changed
+ * bits: exact, whether or not its event found room in the ring buffer. */
+__noinline int cf_count(struct cf_access *a, const struct cf_policy *pol)
+{
+	struct cf_count_key k;
+	struct cf_stats *st;
+	struct cf_counts *c;
+
+	struct cf_masks m;
+
+	if (!a || !pol)
+		return 0;
+	cf_precedence(a->g_mask[CF_ACT_DENY], a->g_mask[CF_ACT_VIRTUALIZE], a->g_mask[CF_ACT_MASK],
+		      a->g_mask[CF_ACT_AUDIT], &m);
+	load_dev_name(a);
+	__builtin_memcpy(k.dev, a->dev, sizeof(k.dev));
+	for (__u32 i = 0; i < CF_MAX_RULES; i++) {
+		const struct cf_rule *r = &pol->rules[i];
+		__u32 own, b0, b1;
+
+		if (!(a->g_rules & (1u << i)))
+			continue;
+		own = r->mask & owned_by(&m, r->action);
+		b0 = own & a->c_changed[0];
+		b1 = own & a->c_changed[1];
+		if (!b0 && !b1)
+			continue;
+		__builtin_memcpy(k.rule, r->name, sizeof(k.rule));
+		c = bpf_map_lookup_elem(&cfgf_counts, &k);
+		if (!c) {
+			static const struct cf_counts zero;
+
+			bpf_map_update_elem(&cfgf_counts, &k, &zero, BPF_NOEXIST);
+			c = bpf_map_lookup_elem(&cfgf_counts, &k);
+		}
+		if (!c) {
+			st = stats();
+			if (st)
+				st->counts_full++;
+			continue;
+		}
+		if (b0) {
+			__sync_fetch_and_add(count_field(c, a->c_kind[0], r->action), 1);
+			if (!a->c_sent[0])
+				__sync_fetch_and_add(&c->events_lost, 1);
+		}
+		if (b1) {
+			__sync_fetch_and_add(count_field(c, a->c_kind[1], r->action), 1);
+			if (!a->c_sent[1])
+				__sync_fetch_and_add(&c->events_lost, 1);
+		}
+	}
+	return 0;
 }
 
 /* Apply the rules gathered for one register to the current access. */
-__noinline int cf_flush(struct cf_access *a)
+__noinline int cf_flush(struct cf_access *a, const struct cf_policy *pol)
 {
 	struct cf_stats *st = stats();
 	struct cf_decision d, u;
@@ -192,8 +300,9 @@ __noinline int cf_flush(struct cf_access *a)
 	struct cf_masks m;
 	__u32 len, req = 0, cur, hw = 0, known = 0;
 	long err = 0;
+	int sent;
 
-	if (!a || !a->g_active)
+	if (!a || !pol || !a->g_active)
 		return 0;
 	a->g_active = 0;
 	cf_window(a->pos, a->count, a->g_reg, a->g_width, &w);
@@ -217,12 +326,14 @@ __noinline int cf_flush(struct cf_access *a)
 		if (d.changed) {
 			if (st)
 				st->races++;
-			emit(a, &w, req, d.applied, d.changed, d.action, d.flags);
+			sent = emit(a, &w, req, d.applied, d.changed, d.action, d.flags);
+			note_count(a, 0, &w, d.changed, CF_CNT_RACE, sent);
 		}
 		if (u.changed) {
 			if (st)
 				st->hw_unknown++;
-			emit(a, &w, req, u.applied, u.changed, u.action, u.flags);
+			sent = emit(a, &w, req, u.applied, u.changed, u.action, u.flags);
+			note_count(a, 1, &w, u.changed, CF_CNT_UNVERIFIED, sent);
 		}
 		return 0;
 	}
@@ -254,7 +365,9 @@ __noinline int cf_flush(struct cf_access *a)
 			st->hw_unknown++;
 		if (d.changed) {
 			a->denied = 1;
-			emit(a, &w, req, d.applied & cf_bytes_mask(len), d.changed, d.action, d.flags);
+			sent = emit(a, &w, req, d.applied & cf_bytes_mask(len), d.changed, d.action,
+				    d.flags);
+			note_count(a, 0, &w, d.changed, CF_CNT_DENIED, sent);
 		}
 		return 0;
 	}
@@ -296,65 +409,203 @@ __noinline int cf_flush(struct cf_access *a)
 	}
 	if (st && (d.flags & CF_EV_DENY_FALLBACK))
 		st->deny_fallback++;
-	emit(a, &w, req, d.applied, d.changed, d.action, d.flags);
+	sent = emit(a, &w, req, d.applied, d.changed, d.action, d.flags);
+	note_count(a, 0, &w, d.changed, err ? CF_CNT_REWRITE_FAILED : CF_CNT_DONE,
+		   sent);
 	return 0;
 }
 
-/* Rule i against the current access: gather rules per register and flush
- * when the register changes (rules arrive sorted by register). */
-__noinline int cf_rule_step(struct cf_access *a, const struct cf_policy *pol, __u32 i)
-{
-	const struct cf_rule *r;
-	__u32 base, reg, width, action;
+static const struct cf_watch cf_watch_zero;
 
-	if (!a || !pol || i >= CF_MAX_RULES)
-		return 0;
-	r = &pol->rules[i];
-	action = r->action;
-	if (a->mode == CF_MODE_DENY && action != CF_ACT_DENY)
-		return 0;
-	if (a->mode == CF_MODE_READ && action != CF_ACT_VIRTUALIZE)
-		return 0;
-	if (a->mode == CF_MODE_VERIFY && action == CF_ACT_AUDIT)
-		return 0;
-	if (!selector_match(a, r))
-		return 0;
-	if (r->anchor == CF_ANCHOR_HDR) {
-		base = 0;
-	} else {
-		base = cap_base(a, r->cap_id, r->anchor == CF_ANCHOR_ECAP);
-		if (!base)
-			return 0; /* the device lacks this capability */
-	}
-	reg = base + r->offset;
-	width = r->width;
-	if (a->g_active && (a->g_reg != reg || a->g_width != width)) {
-		cf_flush(a);
-		a->g_rules = 0;
-		__builtin_memset(a->g_mask, 0, sizeof(a->g_mask));
-	}
-	if (a->pos >= reg + width || a->pos + a->count <= reg)
-		return 0;
-	a->g_active = 1;
-	a->g_reg = reg;
-	a->g_width = width;
-	a->g_rules |= 1u << i;
-	a->g_mask[action & 7] |= r->mask;
-	return 0;
+/* The device's entry in cfgf_watch, created (following every dword) if
+ * missing. */
+static __always_inline struct cf_watch *watch_get(const struct cf_dev_key *k)
+{
+	struct cf_watch *w = bpf_map_lookup_elem(&cfgf_watch, k);
+
+	if (w)
+		return w;
+	bpf_map_update_elem(&cfgf_watch, k, &cf_watch_zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&cfgf_watch, k);
 }
 
-static __always_inline int run_policy(struct cf_access *a, const struct cf_policy *pol)
+/* The device's generation in the hardware view; the device is watched
+ * from here on (its capability offsets recorded for reset detection). */
+static __always_inline __u32 watch_device(const struct cf_dev_info *d)
 {
-	__u32 n = pol->nrules;
+	struct cf_dev_key k = { .bus = d->bus, .devfn = d->devfn };
+	struct cf_watch *w = watch_get(&k);
 
-	a->policy_hash = pol->hash;
+	if (!w)
+		return 0;
+	if (w->pcie != d->pcie)
+		w->pcie = d->pcie;
+	if (w->pm != d->pm)
+		w->pm = d->pm;
+	return w->gen;
+}
+
+/* Follow dword `dw` of the device from now on. Its entry, from a time it
+ * may not have been followed, goes first: until the bus carries it again
+ * it is unknown, never stale. */
+static __always_inline void follow_dword(struct cf_watch *w, const struct cf_dev_key *k, __u32 dw)
+{
+	struct cf_hw_key hk = { .bus = k->bus, .devfn = k->devfn, .off = (dw & 1023) * 4 };
+	__u64 bit = 1ull << (dw & 63);
+
+	if (w->track[cf_dword_word(dw)] & bit)
+		return;
+	bpf_map_delete_elem(&cfgf_hw, &hk);
+	__sync_fetch_and_or(&w->track[cf_dword_word(dw)], bit);
+}
+
+/* Before a plan decides, the hardware view follows its dwords: a device
+ * followed whole is narrowed to them, a narrowed one widened. */
+static __always_inline void follow_plan(const struct cf_plan *p, const struct cf_dev_key *k,
+					__u32 pcie, __u32 pm)
+{
+	struct cf_watch *w = bpf_map_lookup_elem(&cfgf_watch, k);
+	__u32 n = p->nregs;
+
+	if (!w)
+		return; /* followed whole once watched */
+	if (!w->narrowed) {
+		/* every dword is followed until `narrowed` is set: OR-ing in keeps
+		 * any bit another compile set meanwhile (more is always safe) */
+		for (int i = 0; i < CF_CFG_DWORDS / 64; i++)
+			__sync_fetch_and_or(&w->track[i], p->dwords[i]);
+		if (pcie)
+			__sync_fetch_and_or(&w->track[cf_dword_word((pcie + 8) >> 2)],
+					    1ull << (((pcie + 8) >> 2) & 63));
+		if (pm)
+			__sync_fetch_and_or(&w->track[cf_dword_word((pm + 4) >> 2)],
+					    1ull << (((pm + 4) >> 2) & 63));
+		w->narrowed = 1;
+		return;
+	}
 	for (__u32 i = 0; i < CF_MAX_RULES; i++) {
 		if (i >= n)
 			break;
-		cf_rule_step(a, pol, i);
+		follow_dword(w, k, p->regs[i].reg >> 2);
 	}
-	cf_flush(a);
+	if (pcie)
+		follow_dword(w, k, (pcie + 8) >> 2);
+	if (pm)
+		follow_dword(w, k, (pm + 4) >> 2);
+}
+
+/* Compile the policy for the device of `a` into the task's build buffer
+ * and, where the plan map has room, publish it for the next accesses.
+ * The build buffer, valid for this program run, if anything failed. */
+__noinline int cf_compile(struct cf_access *a, const struct cf_policy *pol)
+{
+	struct cf_dev_key k = {};
+	struct cf_stats *st = stats();
+	struct cf_plan *p;
+	__u32 base;
+
+	if (!a || !pol)
+		return -1;
+	p = bpf_task_storage_get(&cfgf_plan_build, bpf_get_current_task_btf(), 0,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!p)
+		return -1;
+	cf_plan_init(p);
+	for (__u32 i = 0; i < CF_MAX_RULES; i++) {
+		const struct cf_rule *r = &pol->rules[i];
+
+		if (i >= pol->nrules)
+			break;
+		if (!selector_match(a, r))
+			continue;
+		base = 0;
+		if (r->anchor != CF_ANCHOR_HDR) {
+			base = cap_base(a, r->cap_id, r->anchor == CF_ANCHOR_ECAP);
+			if (!base)
+				continue; /* the device lacks this capability */
+		}
+		cf_plan_add(p, base + r->offset, r->width, r->action, i, r->mask);
+	}
+	p->hash = pol->hash;
+	p->vconfig = a->d.vconfig;
+	p->id = a->d.id;
+	k.bus = a->d.bus;
+	k.devfn = a->d.devfn;
+	follow_plan(p, &k, a->d.pcie, a->d.pm);
+	if (st)
+		st->plans++;
+	if (bpf_map_update_elem(&cfgf_plan, &k, p, BPF_ANY) && st)
+		st->plan_uncached++;
 	return 0;
+}
+
+/* The device's plan for the live policy: looked up, or compiled now. A
+ * plan decides only for the policy and the open it was compiled for. */
+static __always_inline const struct cf_plan *plan_of(struct cf_access *a,
+						     const struct cf_policy *pol)
+{
+	struct cf_dev_key k = { .bus = a->d.bus, .devfn = a->d.devfn };
+	const struct cf_plan *p = bpf_map_lookup_elem(&cfgf_plan, &k);
+
+	a->policy_hash = pol->hash;
+	if (p && p->hash == pol->hash && p->vconfig == a->d.vconfig)
+		return p;
+	if (cf_compile(a, pol))
+		return NULL;
+	return bpf_task_storage_get(&cfgf_plan_build, bpf_get_current_task_btf(), 0, 0);
+}
+
+/* Register i of the plan against the access, decided if it touches it. */
+__noinline int cf_plan_step(struct cf_access *a, const struct cf_policy *pol,
+			    const struct cf_plan *p, __u32 i)
+{
+	const struct cf_plan_reg *r;
+
+	if (!a || !pol || !p || i >= CF_MAX_RULES)
+		return 0;
+	r = &p->regs[i];
+	if (a->pos >= r->reg + r->width || a->pos + a->count <= r->reg)
+		return 0;
+	a->g_rules = cf_plan_rules_for(r, a->mode, a->g_mask);
+	if (!a->g_rules)
+		return 0;
+	a->g_reg = r->reg;
+	a->g_width = r->width;
+	a->g_active = 1;
+	a->c_changed[0] = 0;
+	a->c_changed[1] = 0;
+	cf_flush(a, pol);
+	if (a->c_changed[0] | a->c_changed[1])
+		cf_count(a, pol);
+	return 0;
+}
+
+/* Decide the access register by register (registers lie within one
+ * dword; in policy order). */
+static __always_inline int run_plan(struct cf_access *a, const struct cf_policy *pol,
+				    const struct cf_plan *p)
+{
+	__u32 n = p->nregs;
+
+	if (a->mode != CF_MODE_READ)
+		a->hw_gen = watch_device(&a->d);
+	for (__u32 i = 0; i < CF_MAX_RULES; i++) {
+		if (i >= n)
+			break;
+		cf_plan_step(a, pol, p, i);
+	}
+	return 0;
+}
+
+/* An access whose writer is not on vfio's write path (deny hook, read,
+ * the check of a write reaching the device). */
+static __always_inline int run_policy(struct cf_access *a, const struct cf_policy *pol)
+{
+	const struct cf_plan *p = plan_of(a, pol);
+
+	if (!p || !cf_plan_touches(p, a->pos, a->count))
+		return 0;
+	return run_plan(a, pol, p);
 }
 
 /* From a trusted BTF pointer (fentry/fexit argument): plain loads. */
@@ -391,23 +642,6 @@ static __always_inline void dev_info_read(struct vfio_pci_core_device *vdev,
 	d->class = BPF_CORE_READ(pdev, class);
 }
 
-/* The device's generation in the hardware view; the device is watched
- * from here on (its capability offsets recorded for reset detection). */
-static __always_inline __u32 watch_device(const struct cf_dev_info *d)
-{
-	struct cf_dev_key k = { .bus = d->bus, .devfn = d->devfn };
-	struct cf_watch *w = bpf_map_lookup_elem(&cfgf_watch, &k), nw = {};
-
-	if (w && w->pcie == d->pcie && w->pm == d->pm)
-		return w->gen;
-	if (w)
-		nw.gen = w->gen;
-	nw.pcie = d->pcie;
-	nw.pm = d->pm;
-	bpf_map_update_elem(&cfgf_watch, &k, &nw, BPF_ANY);
-	return nw.gen;
-}
-
 /* Start an access on the device already in a->d. The device info is
  * filled in place, not copied: the deny hook's stack has no room for two. */
 static __always_inline int start_access(struct cf_access *a, __u64 buf, __u64 pos, __u64 count,
@@ -421,15 +655,27 @@ static __always_inline int start_access(struct cf_access *a, __u64 buf, __u64 po
 	a->pos = pos;
 	a->count = count;
 	a->mode = mode;
-	if (mode != CF_MODE_READ)
-		a->hw_gen = watch_device(&a->d);
 	return 0;
+}
+
+/* The device's plan if it is the live policy's for this open, else NULL. */
+static __always_inline const struct cf_plan *fresh_plan(struct vfio_pci_core_device *vdev,
+							__u64 hash)
+{
+	struct pci_dev *pdev = vdev->pdev;
+	struct cf_dev_key k = { .bus = (__u64)pdev->bus, .devfn = pdev->devfn };
+	const struct cf_plan *p = bpf_map_lookup_elem(&cfgf_plan, &k);
+
+	if (p && p->hash == hash && p->vconfig == (__u64)vdev->vconfig)
+		return p;
+	return NULL;
 }
 
 static __always_inline int on_config_write(struct vfio_pci_core_device *vdev, char *buf,
 					   size_t count, loff_t *ppos, bool iswrite)
 {
 	const struct cf_policy *pol;
+	const struct cf_plan *plan;
 	struct cf_in_write *in_write;
 	struct cf_access a;
 	struct cf_stats *st;
@@ -440,6 +686,12 @@ static __always_inline int on_config_write(struct vfio_pci_core_device *vdev, ch
 	st = stats();
 	if (st)
 		st->writes++;
+	if (bpf_probe_read_kernel(&off, sizeof(off), ppos))
+		return 0;
+	/* The common write, to a dword no rule covers: one lookup and out */
+	plan = fresh_plan(vdev, cf_live_hash);
+	if (plan && !cf_plan_touches(plan, (__u64)off & CF_VFIO_OFFSET_MASK, count))
+		return 0;
 	pol = live_policy();
 	if (!pol || pol->nrules > CF_MAX_RULES) {
 		/* never taken; the read binds the metadata map to the program,
@@ -448,18 +700,22 @@ static __always_inline int on_config_write(struct vfio_pci_core_device *vdev, ch
 		barrier_var(c);
 		return 0;
 	}
-	if (bpf_probe_read_kernel(&off, sizeof(off), ppos))
-		return 0;
+	plan = fresh_plan(vdev, pol->hash);
 	dev_info_direct(vdev, &a.d);
 	if (start_access(&a, (__u64)buf, (__u64)off & CF_VFIO_OFFSET_MASK, count, CF_MODE_WRITE))
 		return 0;
+	a.policy_hash = pol->hash;
+	plan = plan ?: plan_of(&a, pol);
+	if (!plan || !cf_plan_touches(plan, a.pos, a.count))
+		return 0;
+	/* the device's bus writes from here are checked (hw_view.bpf.h) */
 	in_write = bpf_task_storage_get(&cfgf_in_write, bpf_get_current_task_btf(), 0,
 					BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (in_write) {
 		in_write->d = a.d;
 		in_write->active = 1;
 	}
-	return run_policy(&a, pol);
+	return run_plan(&a, pol, plan);
 }
 
 static __always_inline int on_config_rw_exit(struct vfio_pci_core_device *vdev, char *buf,
@@ -504,24 +760,25 @@ static long drop_shadow(struct bpf_map *map, struct cf_shadow_key *k, struct cf_
 	return 0;
 }
 
-static long drop_caps(struct bpf_map *map, struct cf_cap_key *k, __u32 *v,
-		      struct cf_shadow_drop *ctx)
+/* The device's plan goes when vfio opens or closes it: the next open may
+ * be another device at this (bus, devfn) (hot-plug), and the allocator may
+ * hand it the same vconfig address (seen: e1000e's to nvme). */
+static __always_inline void drop_plan(struct vfio_pci_core_device *vdev)
 {
-	if (k->vconfig == ctx->vconfig)
-		bpf_map_delete_elem(map, k);
-	return 0;
+	struct pci_dev *pdev = vdev->pdev;
+	struct cf_dev_key k = { .bus = (__u64)pdev->bus, .devfn = pdev->devfn };
+
+	bpf_map_delete_elem(&cfgf_plan, &k);
 }
 
 /* vfio drops its virtual config space when the device is closed; so does
- * virtualize, so a new open starts from hardware as vfio's own does. The
- * capability cache goes too: the allocator may hand the same vconfig
- * address to another device next (seen: e1000e's to nvme). */
+ * virtualize, so a new open starts from hardware as vfio's own does. */
 static __always_inline int on_device_close(struct vfio_pci_core_device *vdev)
 {
 	struct cf_shadow_drop drop = { .vconfig = (__u64)BPF_CORE_READ(vdev, vconfig) };
 
 	bpf_for_each_map_elem(&cfgf_shadow, drop_shadow, &drop, 0);
-	bpf_for_each_map_elem(&cfgf_caps, drop_caps, &drop, 0);
+	drop_plan(vdev);
 	return 0;
 }
 

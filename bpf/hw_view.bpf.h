@@ -7,32 +7,34 @@
 
 /* --- The hardware view ------------------------------------------------ */
 
-/* Is (bus, devfn) watched? Its generation in *gen if so. A device the
- * seeding cfgfilter process reads becomes watched. */
-static __always_inline int watched(__u64 bus, __u32 devfn, struct cf_watch *out)
+/* The device's entry if (bus, devfn) is watched. A device the seeding
+ * cfgfilter process reads becomes watched, followed whole: the seed reads
+ * every dword, so every entry is current once it is done. */
+static __always_inline struct cf_watch *watched(__u64 bus, __u32 devfn)
 {
 	struct cf_dev_key k = { .bus = bus, .devfn = devfn };
-	struct cf_watch *w = bpf_map_lookup_elem(&cfgf_watch, &k), nw = {};
+	struct cf_watch *w = bpf_map_lookup_elem(&cfgf_watch, &k);
 	struct cf_seed *seed;
 	__u32 zero = 0;
 
-	if (w && (w->pcie || w->pm)) {
-		*out = *w;
-		return 1;
-	}
 	seed = bpf_map_lookup_elem(&cfgf_seed, &zero);
-	if (!seed || !seed->tgid || seed->tgid != bpf_get_current_pid_tgid() >> 32) {
-		if (w)
-			*out = *w;
-		return w != NULL;
-	}
-	if (w)
-		nw.gen = w->gen;
-	nw.pcie = seed->pcie;
-	nw.pm = seed->pm;
-	bpf_map_update_elem(&cfgf_watch, &k, &nw, BPF_ANY);
-	*out = nw;
-	return 1;
+	if (!seed || !seed->tgid || seed->tgid != bpf_get_current_pid_tgid() >> 32)
+		return w;
+	w = watch_get(&k);
+	if (!w)
+		return NULL;
+	w->pcie = seed->pcie;
+	w->pm = seed->pm;
+	w->narrowed = 0;
+	return w;
+}
+
+/* Is the dword holding `where` followed? */
+static __always_inline int follows(const struct cf_watch *w, __u32 where)
+{
+	__u32 dw = where >> 2;
+
+	return !w->narrowed || (w->track[cf_dword_word(dw)] >> (dw & 63)) & 1;
 }
 
 /* Record an access in the view. *old is the entry it lands in, if any. */
@@ -112,17 +114,12 @@ static __always_inline int reset_by(__u64 bus, __u32 devfn, const struct cf_watc
 
 /* Everything seen of the device before is void (its generation moves on);
  * what the kernel then restores, and what anyone reads, is seen again. */
-static __always_inline void note_reset(__u64 bus, __u32 devfn, const struct cf_watch *w, int how)
+static __always_inline void note_reset(struct cf_watch *w, int how)
 {
-	struct cf_dev_key k = { .bus = bus, .devfn = devfn };
-	struct cf_watch nw = *w;
-
-	if (how == CF_RESET_BUS) {
+	if (how == CF_RESET_BUS)
 		void_every_view();
-	} else if (how == CF_RESET_DEVICE) {
-		nw.gen++;
-		bpf_map_update_elem(&cfgf_watch, &k, &nw, BPF_EXIST);
-	}
+	else if (how == CF_RESET_DEVICE)
+		__sync_fetch_and_add(&w->gen, 1);
 }
 
 /* x86's config accessor behind every bus (pci_root_ops.read): vfio's and
@@ -130,14 +127,17 @@ static __always_inline void note_reset(__u64 bus, __u32 devfn, const struct cf_w
 static __always_inline int on_bus_read(struct pci_bus *bus, unsigned int devfn, int where,
 				       int size, u32 *value, int ret)
 {
-	struct cf_watch w;
+	struct cf_watch *w;
 	u32 v = 0;
 
-	if (ret || where < 0 || where >= 4096 || !watched((__u64)bus, devfn, &w))
+	if (ret || where < 0 || where >= 4096)
+		return 0;
+	w = watched((__u64)bus, devfn);
+	if (!w || !follows(w, where))
 		return 0;
 	if (bpf_probe_read_kernel(&v, sizeof(v), value))
 		return 0;
-	hw_note((__u64)bus, devfn, w.gen, where, size, v, 1, hw_entry((__u64)bus, devfn, where));
+	hw_note((__u64)bus, devfn, w->gen, where, size, v, 1, hw_entry((__u64)bus, devfn, where));
 	return 0;
 }
 
@@ -164,30 +164,39 @@ static __always_inline int on_bus_write(struct pci_bus *bus, unsigned int devfn,
 {
 	struct cf_in_write *in_write;
 	struct cf_hw_entry *old;
-	struct cf_watch w;
+	struct cf_watch *w;
+	__u32 gen;
 	int reset;
 
 	if (where < 0 || where >= 4096)
 		return 0;
-	if (!watched((__u64)bus, devfn, &w)) {
+	w = watched((__u64)bus, devfn);
+	if (!w) {
 		/* a bridge above followed devices */
 		if (starts_bus_reset(where, size, value))
 			void_every_view();
 		return 0;
 	}
-	reset = reset_by((__u64)bus, devfn, &w, where, size, value);
+	reset = reset_by((__u64)bus, devfn, w, where, size, value);
+	if (!follows(w, where)) {
+		/* no rule covers this dword: nothing to check or keep */
+		if (reset)
+			note_reset(w, reset);
+		return 0;
+	}
+	gen = w->gen;
 	old = hw_entry((__u64)bus, devfn, where);
 	/* A write of what the device already holds changes no bit: nothing to
 	 * check (vfio's read-merge-write of an unchanged register) */
-	if (!old || old->gen != w.gen || !cf_hw_same(&old->v, where & 3, size, value)) {
+	if (!old || old->gen != gen || !cf_hw_same(&old->v, where & 3, size, value)) {
 		in_write = bpf_task_storage_get(&cfgf_in_write, bpf_get_current_task_btf(), 0, 0);
 		if (in_write && in_write->active)
 			verify_write(in_write, (__u64)bus, devfn, where, size, value);
 	}
 	if (!ret)
-		hw_note((__u64)bus, devfn, w.gen, where, size, value, 0, old);
+		hw_note((__u64)bus, devfn, gen, where, size, value, 0, old);
 	if (reset)
-		note_reset((__u64)bus, devfn, &w, reset);
+		note_reset(w, reset);
 	return 0;
 }
 
@@ -199,16 +208,21 @@ static __always_inline int on_device_open(struct vfio_pci_core_device *vdev)
 {
 	struct cf_dev_key k = {};
 	struct cf_dev_info d;
-	struct cf_watch *old, w = {};
+	struct cf_watch *w;
 
 	dev_info_direct(vdev, &d);
 	k.bus = d.bus;
 	k.devfn = d.devfn;
-	old = bpf_map_lookup_elem(&cfgf_watch, &k);
-	w.gen = old ? old->gen + 1 : 0;
-	w.pcie = d.pcie;
-	w.pm = d.pm;
-	bpf_map_update_elem(&cfgf_watch, &k, &w, BPF_ANY);
+	w = watch_get(&k);
+	if (w) {
+		w->narrowed = 0; /* followed whole until its plan narrows it */
+		for (int i = 0; i < CF_CFG_DWORDS / 64; i++)
+			w->track[i] = 0;
+		w->pcie = d.pcie;
+		w->pm = d.pm;
+		__sync_fetch_and_add(&w->gen, 1);
+	}
+	drop_plan(vdev);
 	return 0;
 }
 

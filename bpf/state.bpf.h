@@ -13,6 +13,11 @@
  * metadata lives here. */
 volatile char bpf_metadata_cfgfilter_version[] SEC(".data.rodata") = CF_VERSION;
 volatile char bpf_metadata_policy_hash[17] SEC(".data.rodata") = "";
+/* The live policy's hash, set by the loader with the policy (after the
+ * swap at apply): lets a write to a register no rule covers leave on one
+ * lookup of its device's plan, without looking the policy up. A write
+ * between the swap and this update is decided by the old policy whole. */
+volatile __u64 cf_live_hash SEC(".data.rodata") = 0;
 
 /* Set by the loader: false where the kernel forbids bpf_probe_write_user
  * (lockdown). The verifier then drops those calls as dead code, so the
@@ -69,19 +74,31 @@ struct {
 	__type(value, struct cf_shadow);
 } cfgf_shadow SEC(".maps");
 
-/* Capability offsets found by walking vfio's view of config space. */
-struct cf_cap_key {
-	__u64 vconfig;
-	__u16 id;
-	__u16 ext;
-	__u32 pad;
-};
+/* The policy compiled per device (include/cf_plan.h): looked up by
+ * (bus, devfn), used only while its hash and vconfig are the live ones. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 1024);
-	__type(key, struct cf_cap_key);
-	__type(value, __u32); /* offset, 0: the device lacks it */
-} cfgf_caps SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct cf_dev_key);
+	__type(value, struct cf_plan);
+} cfgf_plan SEC(".maps");
+
+/* Where a task compiles a plan: too big for the stack, and the task's own
+ * so no other CPU or preempting task writes into it meanwhile. */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct cf_plan);
+} cfgf_plan_build SEC(".maps");
+
+/* Exact counts per (device, rule): include/cfgfilter.h. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct cf_count_key);
+	__type(value, struct cf_counts);
+} cfgf_counts SEC(".maps");
 
 /* deny for io_uring: io_write's hook decides, the fmod_ret enforces. */
 struct cf_verdict {
@@ -117,6 +134,15 @@ struct cf_watch {
 	__u32 gen;  /* bumped by a reset of the device */
 	__u16 pcie; /* PCIe capability offset, 0 until a vfio hook saw the device */
 	__u16 pm;   /* power management capability offset, likewise */
+	/* 0: every dword is followed. 1: only those in `track`: the dwords of
+	 * the device's plans and its reset registers. A compile narrows it; a
+	 * dword joins `track` only after its old entry is dropped, and the
+	 * loader's seeding (which reads every dword) and vfio's open widen it
+	 * back to all, so no dword is judged on a value from a time it was
+	 * not followed. */
+	__u32 narrowed;
+	__u32 pad;
+	__u64 track[CF_CFG_DWORDS / 64];
 };
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -134,8 +160,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct cf_seed);
 } cfgf_seed SEC(".maps");
-
-enum cf_mode { CF_MODE_WRITE = 0, CF_MODE_DENY = 1, CF_MODE_READ = 2, CF_MODE_VERIFY = 3 };
 
 /* One access, as scalars: global BPF functions are verified once, apart
  * from their callers, and take no kernel pointers. */
@@ -170,10 +194,14 @@ struct cf_access {
 	__u32 value; /* CF_MODE_VERIFY: the bytes written to the device */
 	__u32 hw_gen; /* the device's generation in cfgf_watch */
 	__u32 g_reg, g_width, g_rules, g_active;
-	__u32 g_mask[8]; /* by enum cf_action */
+	__u32 g_mask[CF_ACT_MAX + 1]; /* by enum cf_action */
 	char dev[CF_DEV_LEN];
 	__u32 dev_loaded;
-	__u32 pad;
+	/* what cf_flush decided, for cf_count: per finding (verify mode has
+	 * two) the changed bits, register-relative */
+	__u8 c_kind[2];
+	__u8 c_sent[2];
+	__u32 c_changed[2];
 };
 
 #endif

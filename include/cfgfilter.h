@@ -93,6 +93,33 @@ struct cf_seed {
 	__u16 pm;   /* power management capability offset, 0: none */
 };
 
+/* What one pass of the data plane is judging. */
+enum cf_mode {
+	CF_MODE_WRITE = 0,  /* a write through vfio, before vfio sees it */
+	CF_MODE_DENY = 1,   /* the deny hook: may the write happen at all */
+	CF_MODE_READ = 2,   /* a read through vfio (virtualize) */
+	CF_MODE_VERIFY = 3, /* a vfio write reaching the device (races) */
+};
+
+/* Exact counts per device and rule (map `counts`): each filtered bit is
+ * counted on the rule that owns it after precedence, whether or not the
+ * ring buffer had room for its event. */
+struct cf_count_key {
+	char dev[CF_DEV_LEN];   /* "DDDD:BB:DD.F" */
+	char rule[CF_NAME_LEN]; /* cf_rule.name */
+};
+
+struct cf_counts {
+	__u64 filtered;       /* mask rules (and deny bits that reached vfio): rewritten */
+	__u64 virtualized;    /* virtualize rules: rewritten, the writer's value kept */
+	__u64 denied;         /* deny rules: the write failed with EPERM */
+	__u64 audited;        /* audit rules: reported, not changed */
+	__u64 races;          /* the rule's bits changed in the device during a vfio write */
+	__u64 unverified;     /* the rule's bits were written over an unknown device value */
+	__u64 rewrite_failed; /* the rewrite failed: the bits reached vfio unchanged */
+	__u64 events_lost;    /* of the above, with no event: the ring buffer was full */
+};
+
 /* Per-CPU counters; userspace sums the CPUs. */
 struct cf_stats {
 	__u64 writes;         /* config writes seen through vfio */
@@ -107,6 +134,10 @@ struct cf_stats {
 	__u64 hw_unknown;     /* decisions on protected bits whose device value was not
 			       * known (judged against vfio's copy), and vfio writes of
 			       * such bits that could not be checked */
+	__u64 plans;          /* policies compiled for a device (include/cf_plan.h) */
+	__u64 plan_uncached;  /* compiled plans the plan map had no room for: used
+			       * for the one access, compiled again on the next */
+	__u64 counts_full;    /* rule counts lost: the counts map was full */
 };
 
 enum cf_event_flags {

@@ -121,6 +121,7 @@ static int configure(struct load *l)
 	skel->rodata->cf_pci_bus_type = l->ksyms[1].addr;
 	snprintf(hash, sizeof(hash), "%016llx", (unsigned long long)l->policy.hash);
 	memcpy((void *)skel->data_rodata->bpf_metadata_policy_hash, hash, sizeof(hash));
+	skel->data_rodata->cf_live_hash = l->policy.hash;
 	/* A hook on every process's file I/O: attached only for deny rules. */
 	bpf_program__set_autoattach(skel->progs.cfgfilter_deny, false);
 	bpf_program__set_autoattach(skel->progs.cfgfilter_deny_uring, false);

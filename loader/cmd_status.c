@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <stdlib.h>
 #include "commands.h"
+#include "counts.h"
 #include "live.h"
 #include "log.h"
 #include "methods.h"
@@ -27,7 +29,8 @@ static int stats_enabled(void)
 	return v;
 }
 
-static int print_json(const struct cf_live *l, int loaded)
+static int print_json(const struct cf_live *l, int loaded, const struct cf_count_row *rows,
+		      size_t nrows)
 {
 	json_t *o = json_object(), *counters, *pins;
 
@@ -47,6 +50,8 @@ static int print_json(const struct cf_live *l, int loaded)
 				    json_boolean(l->deny_uring_attached));
 		cf_methods_json_into(o, l);
 		cf_policy_json_into(o, &l->policy);
+		/* before "counters": scripts that take the last "filtered" get the total */
+		json_object_set_new(o, "counts", cf_counts_json(rows, nrows));
 		counters = json_object();
 		json_object_set_new(counters, "writes", json_integer((json_int_t)l->stats.writes));
 		json_object_set_new(counters, "filtered", json_integer((json_int_t)l->stats.filtered));
@@ -63,6 +68,12 @@ static int print_json(const struct cf_live *l, int loaded)
 		json_object_set_new(counters, "races", json_integer((json_int_t)l->stats.races));
 		json_object_set_new(counters, "hw_unknown",
 				    json_integer((json_int_t)l->stats.hw_unknown));
+		json_object_set_new(counters, "plans_compiled",
+				    json_integer((json_int_t)l->stats.plans));
+		json_object_set_new(counters, "plans_uncached",
+				    json_integer((json_int_t)l->stats.plan_uncached));
+		json_object_set_new(counters, "counts_full",
+				    json_integer((json_int_t)l->stats.counts_full));
 		json_object_set_new(o, "counters", counters);
 		pins = json_object();
 		for (size_t i = 0; i < cf_npins; i++)
@@ -76,9 +87,8 @@ static int print_json(const struct cf_live *l, int loaded)
 	return loaded ? 0 : CF_EXIT_NOT_LOADED;
 }
 
-static void print_text(const struct cf_live *l)
+static void print_text(const struct cf_live *l, const struct cf_count_row *rows, size_t nrows)
 {
-
 	printf("loaded:      yes, pinned in %s\n", CF_PIN_DIR);
 	printf("program:     %s (id %d) on %s in module %s, link id %d\n", l->prog_name,
 	       l->prog_id, CF_ATTACH_POINT, CF_MODULE, l->link_id);
@@ -108,6 +118,11 @@ static void print_text(const struct cf_live *l)
 	printf("hardware:    config space of %u vfio device%s followed on the bus; %llu "
 	       "decisions without the device's value\n", l->hw_devices,
 	       l->hw_devices == 1 ? "" : "s", (unsigned long long)l->stats.hw_unknown);
+	printf("plans:       the policy compiled %llu times for a device (%llu not cached: "
+	       "the plan map was full); %llu rule counts lost (the counts map was full)\n",
+	       (unsigned long long)l->stats.plans, (unsigned long long)l->stats.plan_uncached,
+	       (unsigned long long)l->stats.counts_full);
+	cf_counts_print(stdout, rows, nrows);
 	printf("policy:      %016llx, %u rules\n", (unsigned long long)l->policy.hash,
 	       l->policy.nrules);
 	cf_policy_print(stdout, &l->policy);
@@ -115,20 +130,26 @@ static void print_text(const struct cf_live *l)
 
 int cmd_status(const struct cf_parsed *p)
 {
+	struct cf_count_row *rows;
 	struct cf_live live;
+	size_t nrows;
+	int rc;
 
 	if (cf_need_root())
 		return 1;
 	if (!cf_is_loaded()) {
 		if (cf_opts.json)
-			return print_json(NULL, 0);
+			return print_json(NULL, 0, NULL, 0);
 		printf("loaded:      no (no %s/%s)\n", CF_PIN_DIR, CF_PIN_LINK);
 		return CF_EXIT_NOT_LOADED;
 	}
-	if (cf_read_live(&live))
+	if (cf_read_live(&live) || cf_counts_read(&rows, &nrows))
 		return 1;
+	rc = 0;
 	if (cf_opts.json)
-		return print_json(&live, 1);
-	print_text(&live);
-	return 0;
+		rc = print_json(&live, 1, rows, nrows);
+	else
+		print_text(&live, rows, nrows);
+	free(rows);
+	return rc;
 }

@@ -79,6 +79,7 @@ static int set_metadata_hash(int meta, __u64 hash)
 		return -1;
 	snprintf((char *)val.bpf_metadata_policy_hash, sizeof(val.bpf_metadata_policy_hash),
 		 "%016llx", (unsigned long long)hash);
+	val.cf_live_hash = hash;
 	return bpf_map_update_elem(meta, &zero, &val, BPF_ANY);
 }
 
@@ -216,6 +217,9 @@ static int read_stats(struct cf_live *live)
 		live->stats.virt_reads += per[i].virt_reads;
 		live->stats.races += per[i].races;
 		live->stats.hw_unknown += per[i].hw_unknown;
+		live->stats.plans += per[i].plans;
+		live->stats.plan_uncached += per[i].plan_uncached;
+		live->stats.counts_full += per[i].counts_full;
 	}
 	ret = 0;
 out:
