@@ -11,7 +11,7 @@ CFLAGS     ?= -O2 -g
 CFLAGS     += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Iinclude -Iloader -I$(BUILD)
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Wno-unused-function \
               -Iinclude -Ibpf -I$(BUILD)
-LDLIBS     := -lbpf -lelf -lz -ljansson
+LDLIBS     := -lbpf -lelf -lz -ljansson -lmicrohttpd -lsystemd -lcap -lpthread
 
 ifeq ($(V),1)
 Q =
@@ -25,14 +25,15 @@ endif
 # walk) build as a library with no BPF skeleton: the unit tests link it, and
 # `make unit-test` needs neither clang's BPF target, bpftool nor kernel BTF.
 LIB_SRCS    := loader/policy.c loader/regnames.c loader/event_fmt.c loader/cfg_caps.c \
-               loader/fmt.c loader/policy_json.c loader/cli.c loader/counts_fmt.c
+               loader/fmt.c loader/policy_json.c loader/cli.c loader/counts_fmt.c \
+               loader/vm_name.c loader/metrics_fmt.c
 LIB_OBJS    := $(patsubst loader/%.c,$(BUILD)/lib/%.o,$(LIB_SRCS))
 LIB         := $(BUILD)/libcfgfilter.a
 LOADER_SRCS := $(filter-out $(LIB_SRCS),$(wildcard loader/*.c))
 LOADER_OBJS := $(patsubst loader/%.c,$(BUILD)/loader/%.o,$(LOADER_SRCS))
 UNIT_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all clean deps test unit-test vm-test demo bench
+.PHONY: all clean deps test unit-test vm-test demo bench install uninstall
 .DELETE_ON_ERROR:
 
 all: $(BUILD)/cfgfilter $(BUILD)/vfio-client
@@ -137,3 +138,38 @@ $(FUZZ_BIN): $(FUZZ_SRCS) tests/fuzz/coverage-ignore.txt loader/policy.h loader/
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_SRCS) -o $@
 # --- end fuzz ---
+
+# --- install ------------------------------------------------------------------
+# make install [DESTDIR=...] [PREFIX=/usr/local]: the binary (BPF object
+# inside), systemd units, sysusers entry, man page, bash completion, the
+# Grafana dashboard and alerting rules, and the seed policy (kept if present).
+PREFIX     ?= /usr/local
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+SBINDIR    := $(PREFIX)/sbin
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+SHAREDIR   := $(PREFIX)/share
+
+install: $(BUILD)/cfgfilter
+	install -D -m 0755 $(BUILD)/cfgfilter $(DESTDIR)$(SBINDIR)/cfgfilter
+	for u in cfgfilter cfgfilter-exporter; do \
+		sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+			systemd/$$u.service.in > $(BUILD)/$$u.service && \
+		install -D -m 0644 $(BUILD)/$$u.service $(DESTDIR)$(UNITDIR)/$$u.service || exit 1; \
+	done
+	install -D -m 0644 systemd/cfgfilter.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/cfgfilter.conf
+	install -D -m 0644 docs/cfgfilter.8 $(DESTDIR)$(SHAREDIR)/man/man8/cfgfilter.8
+	install -D -m 0644 completions/cfgfilter \
+		$(DESTDIR)$(SHAREDIR)/bash-completion/completions/cfgfilter
+	install -D -m 0644 dashboards/cfgfilter.json $(DESTDIR)$(SHAREDIR)/cfgfilter/dashboards/cfgfilter.json
+	install -D -m 0644 alerts/cfgfilter.rules.yml $(DESTDIR)$(SHAREDIR)/cfgfilter/alerts/cfgfilter.rules.yml
+	install -D -m 0644 policy/default.policy $(DESTDIR)$(SHAREDIR)/cfgfilter/default.policy
+	[ -e $(DESTDIR)$(SYSCONFDIR)/cfgfilter/cfgfilter.policy ] || \
+		install -D -m 0644 policy/default.policy $(DESTDIR)$(SYSCONFDIR)/cfgfilter/cfgfilter.policy
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/cfgfilter $(DESTDIR)$(UNITDIR)/cfgfilter.service \
+		$(DESTDIR)$(UNITDIR)/cfgfilter-exporter.service \
+		$(DESTDIR)$(PREFIX)/lib/sysusers.d/cfgfilter.conf \
+		$(DESTDIR)$(SHAREDIR)/man/man8/cfgfilter.8 \
+		$(DESTDIR)$(SHAREDIR)/bash-completion/completions/cfgfilter
+	rm -rf $(DESTDIR)$(SHAREDIR)/cfgfilter

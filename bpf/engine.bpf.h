@@ -183,6 +183,8 @@ static __always_inline int emit(struct cf_access *a, const struct cf_window *w, 
 	if (bpf_probe_read_kernel_str(e->dev, sizeof(e->dev), (void *)a->d.name) < 0)
 		e->dev[0] = 0;
 	bpf_ringbuf_submit(e, 0);
+	if (st)
+		st->events++;
 	return 1;
 }
 
@@ -252,6 +254,9 @@ __noinline int cf_count(struct cf_access *a, const struct cf_policy *pol)
 		      a->g_mask[CF_ACT_AUDIT], &m);
 	load_dev_name(a);
 	__builtin_memcpy(k.dev, a->dev, sizeof(k.dev));
+	bpf_get_current_comm(k.comm, sizeof(k.comm));
+	k.tgid = bpf_get_current_pid_tgid() >> 32;
+	k.pad = 0;
 	for (__u32 i = 0; i < CF_MAX_RULES; i++) {
 		const struct cf_rule *r = &pol->rules[i];
 		__u32 own, b0, b1;
@@ -358,7 +363,8 @@ __noinline int cf_flush(struct cf_access *a, const struct cf_policy *pol)
 
 	/* Judged against the device; where its value is not known (no access
 	 * seen since the device's reset), against vfio's copy, and said so. */
-	cur = cf_hw_current(hw, known, rd_kernel(a->d.vconfig + w.first, len));
+	cur = known == cf_bytes_mask(len) ? hw
+	      : cf_hw_current(hw, known, rd_kernel(a->d.vconfig + w.first, len));
 	if (a->mode == CF_MODE_DENY) {
 		cf_decide_deny(&m, req, cur, known, &d);
 		if (d.flags && st)
@@ -700,7 +706,8 @@ static __always_inline int on_config_write(struct vfio_pci_core_device *vdev, ch
 		barrier_var(c);
 		return 0;
 	}
-	plan = fresh_plan(vdev, pol->hash);
+	if (plan && plan->hash != pol->hash)
+		plan = NULL; /* from before a policy swap: compile for this one */
 	dev_info_direct(vdev, &a.d);
 	if (start_access(&a, (__u64)buf, (__u64)off & CF_VFIO_OFFSET_MASK, count, CF_MODE_WRITE))
 		return 0;

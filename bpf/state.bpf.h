@@ -18,6 +18,9 @@ volatile char bpf_metadata_policy_hash[17] SEC(".data.rodata") = "";
  * lookup of its device's plan, without looking the policy up. A write
  * between the swap and this update is decided by the old policy whole. */
 volatile __u64 cf_live_hash SEC(".data.rodata") = 0;
+/* A copy of the live policy for observers (cfgfilter serve), which hold
+ * this map read-only and cannot open pins; the programs never read it. */
+volatile char cf_live_policy[sizeof(struct cf_policy)] SEC(".data.rodata");
 
 /* Set by the loader: false where the kernel forbids bpf_probe_write_user
  * (lockdown). The verifier then drops those calls as dead code, so the

@@ -101,12 +101,15 @@ enum cf_mode {
 	CF_MODE_VERIFY = 3, /* a vfio write reaching the device (races) */
 };
 
-/* Exact counts per device and rule (map `counts`): each filtered bit is
+/* Exact counts per device, writer and rule (map `counts`): each filtered bit is
  * counted on the rule that owns it after precedence, whether or not the
  * ring buffer had room for its event. */
 struct cf_count_key {
 	char dev[CF_DEV_LEN];   /* "DDDD:BB:DD.F" */
 	char rule[CF_NAME_LEN]; /* cf_rule.name */
+	char comm[CF_COMM_LEN]; /* the writer process's name... */
+	__u32 tgid;             /* ...and id: userspace names the VM from them */
+	__u32 pad;
 };
 
 struct cf_counts {
@@ -138,6 +141,7 @@ struct cf_stats {
 	__u64 plan_uncached;  /* compiled plans the plan map had no room for: used
 			       * for the one access, compiled again on the next */
 	__u64 counts_full;    /* rule counts lost: the counts map was full */
+	__u64 events;         /* events put in the ring buffer */
 };
 
 enum cf_event_flags {

@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "live.h"
 #include "log.h"
+#include "vm_name.h"
 #include "pins.h"
 #include "probes.h"
 #include "event_fmt.h"
@@ -43,19 +44,22 @@ static long long clock_ns(clockid_t id)
 
 static int on_event(void *ctx, void *data, size_t size)
 {
+	const struct cf_event *e = data;
 	struct reader *r = ctx;
-	char line[2048];
+	char line[2048], vm[CF_VM_LEN], comm[CF_COMM_LEN + 1] = "";
 
 	if (size < sizeof(struct cf_event))
 		return 0;
+	memcpy(comm, e->comm, CF_COMM_LEN);
+	cf_vm_resolve(e->pid, comm, vm, sizeof(vm));
 	if (r->count && r->seen >= r->count)
 		return 1; /* leave the rest in the ring for the next reader */
 	if (r->json)
-		cf_event_json(data, r->have_policy ? &r->live.policy : NULL, r->boot_to_real_ns, line,
-			      sizeof(line));
+		cf_event_json(data, r->have_policy ? &r->live.policy : NULL, r->boot_to_real_ns, vm,
+			      line, sizeof(line));
 	else
-		cf_event_text(data, r->have_policy ? &r->live.policy : NULL, r->boot_to_real_ns, line,
-			      sizeof(line));
+		cf_event_text(data, r->have_policy ? &r->live.policy : NULL, r->boot_to_real_ns, vm,
+			      line, sizeof(line));
 	puts(line);
 	fflush(stdout);
 	r->seen++;

@@ -122,6 +122,7 @@ static int configure(struct load *l)
 	snprintf(hash, sizeof(hash), "%016llx", (unsigned long long)l->policy.hash);
 	memcpy((void *)skel->data_rodata->bpf_metadata_policy_hash, hash, sizeof(hash));
 	skel->data_rodata->cf_live_hash = l->policy.hash;
+	memcpy((void *)&skel->data_rodata->cf_live_policy, &l->policy, sizeof(l->policy));
 	/* A hook on every process's file I/O: attached only for deny rules. */
 	bpf_program__set_autoattach(skel->progs.cfgfilter_deny, false);
 	bpf_program__set_autoattach(skel->progs.cfgfilter_deny_uring, false);
@@ -224,9 +225,13 @@ static int run(const struct cf_parsed *p, struct load *l)
 	/* A load running now holds the lock until its pins are in place. */
 	if (cf_lock_pins())
 		return 1;
-	/* Root only: the pins give the policy, the events and the counters. */
-	if (mkdir(CF_PIN_DIR, 0700) && errno != EEXIST)
+	/* The pins (mode 0600) are root's alone: they give the policy, the
+	 * events and the counters. The directory may be searched, not listed,
+	 * so `serve`, no longer root, can still see which links are pinned. */
+	if (mkdir(CF_PIN_DIR, 0711) && errno != EEXIST)
 		return cf_err("cannot create %s: %s", CF_PIN_DIR, strerror(errno));
+	if (chmod(CF_PIN_DIR, 0711))
+		return cf_err("cannot set the mode of %s: %s", CF_PIN_DIR, strerror(errno));
 	if (cf_is_loaded())
 		return cf_err("already loaded (%s/%s exists); nothing changed. Use "
 			      "'cfgfilter policy apply FILE' to change the policy",

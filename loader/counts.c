@@ -14,7 +14,9 @@ static int row_cmp(const void *a, const void *b)
 	const struct cf_count_row *x = a, *y = b;
 	int d = strncmp(x->key.dev, y->key.dev, sizeof(x->key.dev));
 
-	return d ? d : strncmp(x->key.rule, y->key.rule, sizeof(x->key.rule));
+	if (!d)
+		d = strncmp(x->key.rule, y->key.rule, sizeof(x->key.rule));
+	return d ? d : (x->key.tgid > y->key.tgid) - (x->key.tgid < y->key.tgid);
 }
 
 int cf_counts_read(struct cf_count_row **rows, size_t *n)

@@ -88,15 +88,16 @@ static const char *result(const struct cf_event *e)
 }
 
 int cf_event_text(const struct cf_event *e, const struct cf_policy *policy,
-		  long long boot_to_real_ns, char *buf, size_t len)
+		  long long boot_to_real_ns, const char *vm, char *buf, size_t len)
 {
 	struct strings t;
 
 	strings_of(e, policy, boot_to_real_ns, &t);
 	return snprintf(buf, len,
-			"%s %s [%04x:%04x] pid %u (%s) %s %s: offset 0x%03x width %u "
+			"%s %s [%04x:%04x] pid %u (%s)%s%s %s %s: offset 0x%03x width %u "
 			"requested 0x%0*x applied 0x%0*x bits 0x%0*x%s%s",
-			t.ts, t.dev, e->vendor, e->device, e->pid, t.comm, cf_action_name(e->action), t.rules,
+			t.ts, t.dev, e->vendor, e->device, e->pid, t.comm, vm ? " vm " : "", vm ? vm : "",
+			cf_action_name(e->action), t.rules,
 			e->offset, e->width, e->width * 2, e->requested, e->width * 2, e->applied,
 			e->width * 2, e->bits,
 			(e->flags & CF_EV_RACE) && (e->flags & CF_EV_HW_UNKNOWN)
@@ -110,7 +111,7 @@ int cf_event_text(const struct cf_event *e, const struct cf_policy *policy,
 }
 
 int cf_event_json(const struct cf_event *e, const struct cf_policy *policy,
-		  long long boot_to_real_ns, char *buf, size_t len)
+		  long long boot_to_real_ns, const char *vm, char *buf, size_t len)
 {
 	json_t *o = json_object(), *names = json_array();
 	char h[24], *s, *save = NULL, *tok;
@@ -129,6 +130,8 @@ int cf_event_json(const struct cf_event *e, const struct cf_policy *policy,
 	json_object_set_new(o, "pid", json_integer(e->pid));
 	json_object_set_new(o, "tid", json_integer(e->tid));
 	json_object_set_new(o, "comm", json_string(t.comm));
+	if (vm)
+		json_object_set_new(o, "vm", json_string(vm));
 	cf_hex(h, sizeof(h), e->offset, 2);
 	json_object_set_new(o, "offset", json_string(h));
 	json_object_set_new(o, "width", json_integer(e->width));

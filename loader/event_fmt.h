@@ -15,10 +15,11 @@ void cf_event_rule_names(const struct cf_event *e, const struct cf_policy *polic
 			 size_t len);
 
 /* boot_to_real_ns: CLOCK_REALTIME - CLOCK_BOOTTIME, to date the event.
+ * vm: the VM the writer is (vm_name.h), or NULL when not resolved.
  * Both return the number of characters written (snprintf-style). */
 int cf_event_text(const struct cf_event *e, const struct cf_policy *policy,
-		  long long boot_to_real_ns, char *buf, size_t len);
+		  long long boot_to_real_ns, const char *vm, char *buf, size_t len);
 int cf_event_json(const struct cf_event *e, const struct cf_policy *policy,
-		  long long boot_to_real_ns, char *buf, size_t len);
+		  long long boot_to_real_ns, const char *vm, char *buf, size_t len);
 
 #endif

@@ -63,9 +63,10 @@ static int read_policy(struct cf_live *live)
 	return ret;
 }
 
-/* The hash sits among the other bpf_metadata_* in .data.rodata: rewrite
- * only its bytes. */
-static int set_metadata_hash(int meta, __u64 hash)
+/* The hash (as metadata text and as cf_live_hash) and the observers' copy
+ * of the policy sit among the other bpf_metadata_* in .data.rodata:
+ * rewrite only those. */
+static int set_metadata_hash(int meta, const struct cf_policy *p)
 {
 	struct cfgfilter_bpf__data_rodata val;
 	struct bpf_map_info info = { 0 };
@@ -78,8 +79,9 @@ static int set_metadata_hash(int meta, __u64 hash)
 	if (bpf_map_lookup_elem(meta, &zero, &val))
 		return -1;
 	snprintf((char *)val.bpf_metadata_policy_hash, sizeof(val.bpf_metadata_policy_hash),
-		 "%016llx", (unsigned long long)hash);
-	val.cf_live_hash = hash;
+		 "%016llx", (unsigned long long)p->hash);
+	val.cf_live_hash = p->hash;
+	memcpy((void *)&val.cf_live_policy, p, sizeof(*p));
 	return bpf_map_update_elem(meta, &zero, &val, BPF_ANY);
 }
 
@@ -123,7 +125,7 @@ int cf_policy_install(const struct cf_policy *p)
 	}
 	ret = 0;
 	meta = cf_pinned_fd(CF_PIN_META);
-	if (meta < 0 || set_metadata_hash(meta, p->hash))
+	if (meta < 0 || set_metadata_hash(meta, p))
 		cf_err("policy switched, but bpf_metadata_policy_hash was not updated: %s",
 		       strerror(errno));
 	cf_pin_path(path, sizeof(path), CF_PIN_POLICY);

@@ -8,9 +8,12 @@ export PATH="$PATH:/usr/sbin:/sbin"
 # fuzzer build with: no BPF toolchain, no VM)
 # libclang-rt-dev: clang's libFuzzer and sanitizer runtimes (build/fuzz_policy),
 # for the same clang version as the clang package.
-pkgs=(make gcc clang libjansson-dev libcmocka-dev libclang-rt-dev)
+# prometheus: promtool, which checks the metrics and alert rules in the tests,
+# and the server the VM test scrapes the exporter with.
+pkgs=(make gcc clang libjansson-dev libcmocka-dev libclang-rt-dev prometheus)
 [ "${1:-}" = unit ] ||
 	pkgs+=(llvm bpftool libbpf-dev libelf-dev zlib1g-dev liburing-dev qemu-system-x86
+	       libmicrohttpd-dev libsystemd-dev libcap-dev
 	       busybox-static cpio kmod xz-utils zstd gzip)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -20,6 +20,8 @@ static void fill(void)
 	memset(rows, 0, sizeof(rows));
 	memcpy(rows[0].key.dev, "0000:01:00.0", 12);
 	memcpy(rows[0].key.rule, "pcie.devctl.mps", 15);
+	memcpy(rows[0].key.comm, "qemu-system-x86", 15);
+	rows[0].key.tgid = 4242;
 	rows[0].c = (struct cf_counts){ 1, 2, 3, 4, 5, 6, 7, 8 };
 	/* both names as long as their fields: no terminating NUL */
 	memset(rows[1].key.dev, 'd', CF_DEV_LEN);
@@ -43,7 +45,7 @@ static void test_json_rows(void **state)
 	assert_string_equal(json_string_value(json_object_get(o, "rule")), "pcie.devctl.mps");
 	for (int i = 0; i < 8; i++)
 		assert_int_equal(json_integer_value(json_object_get(o, names[i])), i + 1);
-	assert_int_equal(json_object_size(o), 10);
+	assert_int_equal(json_object_size(o), 12);
 	o = json_array_get(a, 1);
 	memset(longdev, 'd', CF_DEV_LEN);
 	longdev[CF_DEV_LEN] = 0;
@@ -76,7 +78,9 @@ static void test_table(void **state)
 		unsigned long long v[8];
 
 		assert_non_null(row);
-		assert_int_equal(sscanf(row + strlen("pcie.devctl.mps"),
+		assert_non_null(strstr(row, "qemu-system-x86[4242]"));
+		row = strstr(row, "[4242]");
+		assert_int_equal(sscanf(row + strlen("[4242]"),
 					"%llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
 					&v[3], &v[4], &v[5], &v[6], &v[7]),
 				 8);

@@ -229,7 +229,7 @@ static json_t *render_json(const struct cf_event *e, const struct cf_policy *p)
 	char buf[2048];
 	json_error_t jerr;
 	json_t *o;
-	int n = cf_event_json(e, p, BOOT_TO_REAL_NS, buf, sizeof(buf));
+	int n = cf_event_json(e, p, BOOT_TO_REAL_NS, NULL, buf, sizeof(buf));
 
 	assert_true(n > 0 && (size_t)n < sizeof(buf));
 	assert_int_equal((size_t)n, strlen(buf));
@@ -373,13 +373,13 @@ static void test_text_says_when_judged_against_vfio_copy(void **state)
 	struct cf_event e = devctl_event();
 	char buf[512];
 
-	cf_event_text(&e, &seed, BOOT_TO_REAL_NS, buf, sizeof(buf));
+	cf_event_text(&e, &seed, BOOT_TO_REAL_NS, NULL, buf, sizeof(buf));
 	assert_null(strstr(buf, "device value unknown"));
 	e.flags = CF_EV_HW_UNKNOWN;
-	cf_event_text(&e, &seed, BOOT_TO_REAL_NS, buf, sizeof(buf));
+	cf_event_text(&e, &seed, BOOT_TO_REAL_NS, NULL, buf, sizeof(buf));
 	assert_non_null(strstr(buf, "(device value unknown: judged against vfio's copy)"));
 	e.flags = CF_EV_RACE | CF_EV_HW_UNKNOWN;
-	cf_event_text(&e, &seed, BOOT_TO_REAL_NS, buf, sizeof(buf));
+	cf_event_text(&e, &seed, BOOT_TO_REAL_NS, NULL, buf, sizeof(buf));
 	assert_non_null(strstr(buf, "UNVERIFIED: written to the device; its value before was not known"));
 	assert_null(strstr(buf, "judged against"));
 }
@@ -479,11 +479,11 @@ static void test_json_short_buffer_returns_needed_length(void **state)
 {
 	struct cf_event e = devctl_event();
 	char full[2048], small[16];
-	int n = cf_event_json(&e, &seed, BOOT_TO_REAL_NS, full, sizeof(full));
+	int n = cf_event_json(&e, &seed, BOOT_TO_REAL_NS, NULL, full, sizeof(full));
 	int m;
 
 	memset(small, 'x', sizeof(small));
-	m = cf_event_json(&e, &seed, BOOT_TO_REAL_NS, small, 10);
+	m = cf_event_json(&e, &seed, BOOT_TO_REAL_NS, NULL, small, 10);
 	assert_int_equal(m, n);
 	assert_int_equal(strlen(small), 9);
 	assert_memory_equal(small, full, 9);
@@ -525,7 +525,7 @@ static void test_text_whole_line(void **state)
 {
 	struct cf_event e = devctl_event();
 	char buf[512];
-	int n = cf_event_text(&e, &seed, BOOT_TO_REAL_NS, buf, sizeof(buf));
+	int n = cf_event_text(&e, &seed, BOOT_TO_REAL_NS, NULL, buf, sizeof(buf));
 
 	assert_string_equal(buf, EVENT_TIME " 0000:01:00.0 [8086:10d3] pid 4242 (qemu-system-x86) "
 				 "mask pcie.devctl.mps,pcie.devctl.phantom: offset 0x0e8 width 2 "
@@ -538,7 +538,7 @@ static void test_text_key_phrases(void **state)
 	struct cf_event e = devctl_event();
 	char buf[512];
 
-	cf_event_text(&e, &seed, BOOT_TO_REAL_NS, buf, sizeof(buf));
+	cf_event_text(&e, &seed, BOOT_TO_REAL_NS, NULL, buf, sizeof(buf));
 	assert_non_null(strstr(buf, "0000:01:00.0"));
 	assert_non_null(strstr(buf, "requested 0x72e0 applied 0x7000 bits 0x02e0"));
 	assert_null(strstr(buf, "REWRITE FAILED"));
@@ -554,7 +554,7 @@ static void test_text_rewrite_failed(void **state)
 
 	e.flags = CF_EV_REWRITE_FAILED;
 	e.applied = e.requested;
-	cf_event_text(&e, &seed, BOOT_TO_REAL_NS, buf, sizeof(buf));
+	cf_event_text(&e, &seed, BOOT_TO_REAL_NS, NULL, buf, sizeof(buf));
 	assert_non_null(strstr(buf, "REWRITE FAILED"));
 	assert_non_null(strstr(buf, "requested 0x72e0 applied 0x72e0 bits 0x02e0"));
 	n = strlen(buf);
@@ -572,7 +572,7 @@ static void test_text_one_byte_write(void **state)
 	e.requested = 0x72;
 	e.applied = 0x70;
 	e.bits = 0x02;
-	cf_event_text(&e, &seed, BOOT_TO_REAL_NS, buf, sizeof(buf));
+	cf_event_text(&e, &seed, BOOT_TO_REAL_NS, NULL, buf, sizeof(buf));
 	assert_non_null(strstr(buf, " mask pcie.devctl.phantom: offset 0x0e9 width 1 "
 				    "requested 0x72 applied 0x70 bits 0x02"));
 }
@@ -582,7 +582,7 @@ static void test_text_other_policy(void **state)
 	struct cf_event e = devctl_event();
 	char buf[512];
 
-	cf_event_text(&e, NULL, BOOT_TO_REAL_NS, buf, sizeof(buf));
+	cf_event_text(&e, NULL, BOOT_TO_REAL_NS, NULL, buf, sizeof(buf));
 	assert_non_null(strstr(buf, " mask rule#0,rule#1: offset 0x0e8 "));
 }
 
@@ -594,7 +594,7 @@ static void expect_time(__u64 ts, long long boot_to_real, const char *want)
 	char buf[512];
 
 	e.ts_boot_ns = ts;
-	cf_event_text(&e, &seed, boot_to_real, buf, sizeof(buf));
+	cf_event_text(&e, &seed, boot_to_real, NULL, buf, sizeof(buf));
 	if (strncmp(buf, want, strlen(want)) || buf[strlen(want)] != ' ')
 		fail_msg("time: got '%s', want '%s ...'", buf, want);
 }

@@ -7,9 +7,12 @@
  * usage: vfio-client DDDD:BB:DD.F OP...
  *   r1|r2|r4 OFF          read, print "rW OFF VALUE"
  *   w1|w2|w4 OFF VALUE    write (one pwrite of W bytes); print "wW OFF VALUE rc"
+ *   wro2 OFF VALUE        a word write from a read-only page: no filter can
+ *                         rewrite it (the rewrite fails); print "wro2 OFF VALUE rc"
  *   wb OFF HEXBYTES       write the bytes in one pwrite
  *   rb OFF LEN            read LEN bytes, print them as hex
  *   loop N w2 OFF V1 V2   N word writes alternating V1, V2; print elapsed ns
+ *                         and how many a deny rule refused
  *   p1|p2|p4 OFF          read the physical register through sysfs config,
  *                         print "pW OFF VALUE" (while the device is open:
  *                         vfio restores config space when it is closed)
@@ -38,6 +41,7 @@
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -240,6 +244,19 @@ int main(int argc, char **argv)
 			/* a filter may rewrite buf in place: print what was asked */
 			ssize_t n = pwrite(dev_fd, &buf, w, cfg_base + off);
 			printf("%s 0x%03x 0x%0*x %s\n", op, off, w * 2, v, n == w ? "ok" : strerror(errno));
+		} else if (!strcmp(op, "wro2")) {
+			need(i, 2, argc, op);
+			uint32_t off = parse_off(argv[++i]), v = strtoul(argv[++i], NULL, 0);
+			uint16_t *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+					      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (page == MAP_FAILED)
+				die("mmap", "");
+			*page = v;
+			if (mprotect(page, 4096, PROT_READ))
+				die("mprotect", "");
+			ssize_t n = pwrite(dev_fd, page, 2, cfg_base + off);
+			printf("wro2 0x%03x 0x%04x %s\n", off, v, n == 2 ? "ok" : strerror(errno));
+			munmap(page, 4096);
 		} else if (!strcmp(op, "wb")) {
 			need(i, 2, argc, op);
 			uint32_t off = parse_off(argv[++i]);
@@ -270,14 +287,18 @@ int main(int argc, char **argv)
 			uint16_t v[2] = { strtoul(argv[i + 1], NULL, 0), strtoul(argv[i + 2], NULL, 0) };
 			i += 2;
 			long long t0 = now_ns();
+			long refused = 0;
 			for (long k = 0; k < n; k++) {
 				/* fresh buffer each time, as a hypervisor's is: the filter
 				 * rewrites the caller's buffer in place */
 				uint16_t b = v[k & 1];
-				if (pwrite(dev_fd, &b, 2, cfg_base + off) != 2)
+				if (pwrite(dev_fd, &b, 2, cfg_base + off) == 2)
+					continue;
+				if (errno != EPERM)
 					die("pwrite config", "");
+				refused++; /* a deny rule: a guest retrying, as in a deny storm */
 			}
-			printf("loop %ld %lld\n", n, now_ns() - t0);
+			printf("loop %ld %lld refused %ld\n", n, now_ns() - t0, refused);
 		} else if (op[0] == 'P' && (op[1] == '1' || op[1] == '2' || op[1] == '4') && !op[2]) {
 			need(i, 2, argc, op);
 			uint32_t off = parse_off(argv[++i]), v = strtoul(argv[++i], NULL, 0);

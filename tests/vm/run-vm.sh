@@ -61,7 +61,7 @@ if [ -x "$build/fentry-floor" ]; then
 fi
 # A scenario with a real hypervisor ("# vm-needs: qemu") gets Debian's QEMU
 # (the host's, with its libraries, TCG module and BIOS) at the same paths.
-if grep -q '^# vm-needs: qemu' "$top/tests/vm/guest/tests/$scenario.sh"; then
+if grep -q '^# vm-needs: .*qemu' "$top/tests/vm/guest/tests/$scenario.sh"; then
 	q=$(command -v qemu-system-x86_64)
 	mkdir -p "$root$(dirname "$q")"
 	copy_bin "$q" "$q"
@@ -73,6 +73,12 @@ if grep -q '^# vm-needs: qemu' "$top/tests/vm/guest/tests/$scenario.sh"; then
 		mkdir -p "$root$(dirname "$f")"
 		cp -L "$f" "$root$f"
 	done
+fi
+# A scenario scraped by Prometheus ("# vm-needs: prometheus") gets Debian's
+# server, and the alerting rules and dashboard it is checked against.
+if grep -q '^# vm-needs: .*prometheus' "$top/tests/vm/guest/tests/$scenario.sh"; then
+	copy_bin "$(command -v prometheus)" bin/prometheus
+	cp -r "$top/alerts" "$top/dashboards" "$root/cfgfilter/"
 fi
 copy_bin "$(command -v bpftool)" bin/bpftool.real
 # Debian's bpftool is a wrapper script on some releases; call the binary.
