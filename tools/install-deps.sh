@@ -10,7 +10,8 @@ export PATH="$PATH:/usr/sbin:/sbin"
 # for the same clang version as the clang package.
 # prometheus: promtool, which checks the metrics and alert rules in the tests,
 # and the server the VM test scrapes the exporter with.
-pkgs=(make gcc clang libjansson-dev libcmocka-dev libclang-rt-dev prometheus)
+# systemd: systemd-analyze verifies the shipped units.
+pkgs=(make gcc clang libjansson-dev libcmocka-dev libclang-rt-dev prometheus systemd)
 [ "${1:-}" = unit ] ||
 	pkgs+=(llvm bpftool libbpf-dev libelf-dev zlib1g-dev liburing-dev qemu-system-x86
 	       libmicrohttpd-dev libsystemd-dev libcap-dev
