@@ -127,8 +127,11 @@ bind_vfio "$E"
 got=$($VC $E w2 exp+8 0x00e0 r2 exp+8 | val_of r2 0x0e8)
 is "$(hex4 $((got & 0xe0)))" 0x0000 "vfio-pci loaded again: the device is filtered again"
 
-# Other users: the pin directory is root's and closed.
-is "$(stat -c '%U %a' $PIN)" "root 700" "pin directory owned by root, mode 700"
+# Other users: the pin directory is root's; others may search it, not list it.
+# searchable by others (serve, no longer root, checks which links are pinned), not listable;
+# the pins themselves are root's alone
+is "$(stat -c '%U %a' $PIN)" "root 711" "pin directory owned by root, mode 711"
+is "$(stat -c '%U %a' $PIN/policy_slot)" "root 600" "pins owned by root, mode 600"
 out=$(su -s /bin/sh -c "ls $PIN" nobody 2>&1); rc=$?
 check "a non-root user cannot list the pins" [ $rc -ne 0 ]
 out=$(su -s /bin/sh -c "bpftool map dump pinned $PIN/events" nobody 2>&1); rc=$?
