@@ -34,14 +34,6 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static long long clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 static int on_event(void *ctx, void *data, size_t size)
 {
 	const struct cf_event *e = data;
@@ -98,7 +90,7 @@ int cmd_events(const struct cf_parsed *p)
 	}
 	/* Rule names come from the live policy; events of another policy keep indexes. */
 	r.have_policy = cf_read_live(&r.live) == 0;
-	r.boot_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
+	r.boot_to_real_ns = cf_clock_ns(CLOCK_REALTIME) - cf_clock_ns(CLOCK_BOOTTIME);
 
 	cf_pin_path(path, sizeof(path), CF_PIN_EVENTS);
 	fd = bpf_obj_get(path);
@@ -112,7 +104,7 @@ int cmd_events(const struct cf_parsed *p)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	if (timeout >= 0)
-		deadline = clock_ns(CLOCK_MONOTONIC) + (long long)(timeout * 1e9);
+		deadline = cf_clock_ns(CLOCK_MONOTONIC) + (long long)(timeout * 1e9);
 
 	for (;;) {
 		int n = ring_buffer__consume(rb);
@@ -124,7 +116,7 @@ int cmd_events(const struct cf_parsed *p)
 			break;
 		if (!follow && timeout < 0)
 			break;
-		long long left = deadline ? deadline - clock_ns(CLOCK_MONOTONIC) : 200000000LL;
+		long long left = deadline ? deadline - cf_clock_ns(CLOCK_MONOTONIC) : 200000000LL;
 		if (deadline && left <= 0)
 			break;
 		n = ring_buffer__poll(rb, (int)((left > 200000000LL ? 200000000LL : left) / 1000000));

@@ -186,14 +186,6 @@ static int drop_root(const char *user)
 	return 0;
 }
 
-static long long clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 int cmd_serve(const struct cf_parsed *p)
 {
 	const char *listen = cf_cli_opt(p, "listen"), *user = cf_cli_opt(p, "user");
@@ -235,7 +227,7 @@ int cmd_serve(const struct cf_parsed *p)
 		return 1;
 	}
 	to_journal = getenv("JOURNAL_STREAM") != NULL;
-	boot_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
+	boot_to_real_ns = cf_clock_ns(CLOCK_REALTIME) - cf_clock_ns(CLOCK_BOOTTIME);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	fprintf(stderr, "cfgfilter: serving http://%s/metrics as %s; events on stdout\n", listen,

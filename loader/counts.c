@@ -19,25 +19,21 @@ static int row_cmp(const void *a, const void *b)
 	return d ? d : (x->key.tgid > y->key.tgid) - (x->key.tgid < y->key.tgid);
 }
 
-int cf_counts_read(struct cf_count_row **rows, size_t *n)
+int cf_counts_read_fd(int fd, struct cf_count_row **rows, size_t *n)
 {
 	struct cf_count_key k, *prev = NULL;
 	struct cf_count_row *r = NULL, *grown;
 	size_t cap = 0;
-	int fd = cf_pinned_fd("counts");
 
 	*rows = NULL;
 	*n = 0;
-	if (fd < 0)
-		return -1;
 	while (!bpf_map_get_next_key(fd, prev, &k)) {
 		if (*n == cap) {
 			cap = cap ? 2 * cap : 64;
 			grown = realloc(r, cap * sizeof(*r));
 			if (!grown) {
-				cf_err("reading the counts map: out of memory");
 				free(r);
-				close(fd);
+				*n = 0;
 				return -1;
 			}
 			r = grown;
@@ -48,9 +44,23 @@ int cf_counts_read(struct cf_count_row **rows, size_t *n)
 		prev = &r[*n].key;
 		(*n)++;
 	}
-	close(fd);
 	if (*n)
 		qsort(r, *n, sizeof(*r), row_cmp);
 	*rows = r;
 	return 0;
+}
+
+int cf_counts_read(struct cf_count_row **rows, size_t *n)
+{
+	int fd = cf_pinned_fd("counts"), ret;
+
+	*rows = NULL;
+	*n = 0;
+	if (fd < 0)
+		return -1;
+	ret = cf_counts_read_fd(fd, rows, n);
+	if (ret)
+		cf_err("reading the counts map: out of memory");
+	close(fd);
+	return ret;
 }

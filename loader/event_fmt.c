@@ -87,6 +87,14 @@ static const char *result(const struct cf_event *e)
 	return "filtered";
 }
 
+long long cf_clock_ns(int clock_id)
+{
+	struct timespec ts;
+
+	clock_gettime(clock_id, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 int cf_event_text(const struct cf_event *e, const struct cf_policy *policy,
 		  long long boot_to_real_ns, const char *vm, char *buf, size_t len)
 {

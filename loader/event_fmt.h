@@ -14,6 +14,10 @@
 void cf_event_rule_names(const struct cf_event *e, const struct cf_policy *policy, char *buf,
 			 size_t len);
 
+/* The clock id's time in ns; CLOCK_REALTIME - CLOCK_BOOTTIME is the
+ * boot_to_real_ns below. */
+long long cf_clock_ns(int clock_id);
+
 /* boot_to_real_ns: CLOCK_REALTIME - CLOCK_BOOTTIME, to date the event.
  * vm: the VM the writer is (vm_name.h), or NULL when not resolved.
  * Both return the number of characters written (snprintf-style). */

@@ -194,38 +194,38 @@ void cf_deny_detach(void)
 	unlink(path);
 }
 
+/* Every field of struct cf_stats is a __u64 counter: summed as an array. */
+_Static_assert(sizeof(struct cf_stats) % sizeof(__u64) == 0, "cf_stats holds __u64 counters only");
+
+int cf_stats_sum(int fd, struct cf_stats *out)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct cf_stats *per;
+	__u32 zero = 0;
+
+	memset(out, 0, sizeof(*out));
+	per = calloc(ncpu > 0 ? ncpu : 1, sizeof(*per));
+	if (ncpu <= 0 || !per || bpf_map_lookup_elem(fd, &zero, per)) {
+		free(per);
+		return -1;
+	}
+	for (int i = 0; i < ncpu; i++)
+		for (size_t k = 0; k < sizeof(*out) / sizeof(__u64); k++)
+			((__u64 *)out)[k] += ((const __u64 *)&per[i])[k];
+	free(per);
+	return 0;
+}
+
 static int read_stats(struct cf_live *live)
 {
-	int ncpu = libbpf_num_possible_cpus(), fd = cf_pinned_fd(CF_PIN_STATS), ret = -1;
-	__u32 zero = 0;
-	struct cf_stats *per;
+	int fd = cf_pinned_fd(CF_PIN_STATS), ret = 0;
 
 	if (fd < 0)
 		return -1;
-	per = calloc(ncpu > 0 ? ncpu : 1, sizeof(*per));
-	if (ncpu <= 0 || !per || bpf_map_lookup_elem(fd, &zero, per)) {
+	if (cf_stats_sum(fd, &live->stats)) {
 		cf_err("cannot read the stats map: %s", strerror(errno));
-		goto out;
+		ret = -1;
 	}
-	memset(&live->stats, 0, sizeof(live->stats));
-	for (int i = 0; i < ncpu; i++) {
-		live->stats.writes += per[i].writes;
-		live->stats.filtered += per[i].filtered;
-		live->stats.events_lost += per[i].events_lost;
-		live->stats.rewrite_failed += per[i].rewrite_failed;
-		live->stats.audited += per[i].audited;
-		live->stats.denied += per[i].denied;
-		live->stats.deny_fallback += per[i].deny_fallback;
-		live->stats.virt_reads += per[i].virt_reads;
-		live->stats.races += per[i].races;
-		live->stats.hw_unknown += per[i].hw_unknown;
-		live->stats.plans += per[i].plans;
-		live->stats.plan_uncached += per[i].plan_uncached;
-		live->stats.counts_full += per[i].counts_full;
-	}
-	ret = 0;
-out:
-	free(per);
 	close(fd);
 	return ret;
 }

@@ -19,6 +19,8 @@ struct cf_live {
 	bool deny_uring_attached;
 };
 int cf_read_live(struct cf_live *live);
+/* The per-CPU stats map at fd, summed over the CPUs. -1 on failure. */
+int cf_stats_sum(int fd, struct cf_stats *out);
 __u32 cf_live_policy_map_id(void); /* 0 if unknown */
 
 /* Make p the live policy: a new frozen inner map swapped into the

@@ -118,57 +118,6 @@ bool cf_observer_loaded(const struct cf_observer *o)
 	return pinned(o, CF_PIN_LINK);
 }
 
-static int read_stats(int fd, struct cf_stats *out)
-{
-	int ncpu = libbpf_num_possible_cpus();
-	struct cf_stats *per;
-	__u32 zero = 0;
-
-	memset(out, 0, sizeof(*out));
-	if (ncpu <= 0 || !(per = calloc(ncpu, sizeof(*per))))
-		return -1;
-	if (bpf_map_lookup_elem(fd, &zero, per)) {
-		free(per);
-		return -1;
-	}
-	for (int i = 0; i < ncpu; i++) {
-		const __u64 *s = (const __u64 *)&per[i];
-		__u64 *d = (__u64 *)out;
-
-		for (size_t k = 0; k < sizeof(*out) / sizeof(__u64); k++)
-			d[k] += s[k];
-	}
-	free(per);
-	return 0;
-}
-
-static int read_all_counts(int fd, struct cf_count_row **rows, size_t *n)
-{
-	struct cf_count_key k, *prev = NULL;
-	struct cf_count_row *r = NULL, *grown;
-	size_t cap = 0;
-
-	*n = 0;
-	while (!bpf_map_get_next_key(fd, prev, &k)) {
-		if (*n == cap) {
-			cap = cap ? 2 * cap : 64;
-			grown = realloc(r, cap * sizeof(*r));
-			if (!grown) {
-				free(r);
-				return -1;
-			}
-			r = grown;
-		}
-		r[*n].key = k;
-		if (bpf_map_lookup_elem(fd, &k, &r[*n].c))
-			continue;
-		prev = &r[*n].key;
-		(*n)++;
-	}
-	*rows = r;
-	return 0;
-}
-
 static pthread_mutex_t vm_lock = PTHREAD_MUTEX_INITIALIZER;
 
 int cf_observer_metrics(const struct cf_observer *o, FILE *f, bool serving,
@@ -211,7 +160,7 @@ int cf_observer_metrics(const struct cf_observer *o, FILE *f, bool serving,
 	in.serving = serving;
 	in.events_read = events_read;
 	if (in.loaded && !bpf_map_lookup_elem(o->meta, &zero, &meta) &&
-	    !read_stats(o->stats, &st) && !read_all_counts(o->counts, &rows, &nrows)) {
+	    !cf_stats_sum(o->stats, &st) && !cf_counts_read_fd(o->counts, &rows, &nrows)) {
 		memcpy(&live.policy, (const void *)meta.cf_live_policy, sizeof(live.policy));
 		live.deny_attached = pinned(o, CF_PIN_LINK_DENY);
 		live.deny_uring_attached = pinned(o, CF_PIN_LINK_DENY_URING);

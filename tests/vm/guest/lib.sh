@@ -61,3 +61,43 @@ expect_out() {
 }
 # A counter from `cfgfilter status --json`
 counter() { $CF status --json | sed -n "s/.*\"$1\": *\([0-9]*\).*/\1/p"; }
+
+# --- Debian's QEMU as the VFIO user (scenarios with "# vm-needs: qemu") ---
+# No guest CPU: the qtest protocol on QEMU's stdin plays the guest, driving
+# its config ports, so QEMU's own vfio code writes config space.
+# qemu_start DIR BDF [QEMU OPTION...]: QEMU passes BDF through as guest
+# device 05.0; sets QPID; its answers go to DIR/out, its log to DIR/qemu.err.
+qemu_start() {
+	QDIR=$1 qbdf=$2
+	shift 2
+	mkfifo $QDIR/in
+	qemu-system-x86_64 "$@" -M q35 -display none -nodefaults -m 128 -qtest stdio \
+		-qtest-log /dev/null -device vfio-pci,host=$qbdf,addr=05.0 \
+		< $QDIR/in > $QDIR/out 2> $QDIR/qemu.err &
+	QPID=$!
+	exec 3> $QDIR/in
+}
+# qt CMD: one qtest command, its one answer line ("OK [value]")
+qt() {
+	n=$(wc -l < $QDIR/out)
+	echo "$*" >&3
+	i=0
+	while [ "$(wc -l < $QDIR/out)" -le "$n" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+	tail -n 1 $QDIR/out
+}
+# The guest's config access to device 05.0, word OFF (first 256 bytes).
+gsel() { qt "outl 0xcf8 $(printf '0x%x' $((0x80002800 | ($1 & 0xfc))))" >/dev/null; }
+gport() { printf '0x%x' $((0xcfc + ($1 & 3))); }
+gw16() { gsel $1; qt "outw $(gport $1) $(printf '0x%x' $2)"; }
+gr16() { gsel $1; qt "inw $(gport $1)" | awk '{print $2}'; }
+# QEMU resets the device while it starts: true once the guest reads the
+# vendor id VENDOR three times in a row (within a minute).
+qemu_steady() {
+	steady=0 t=0
+	while [ $steady -lt 3 ] && [ $t -lt 60 ]; do
+		[ "$(gr16 0)" = "$1" ] && steady=$((steady + 1)) || steady=0
+		sleep 1
+		t=$((t + 1))
+	done
+	[ $steady -ge 3 ]
+}

@@ -88,29 +88,8 @@ mkdir -p "$S"
 sh -c "echo \$\$ > '$S/cgroup.procs'; exec $VC $E loop 4 w2 exp+8 0x00e0 0x0000 sh 'sleep 2'" \
 	> /dev/null
 # QEMU as the VFIO user, the guest writing DEVCTL with MPS: 2 changes
-mkfifo $P/in
-qemu-system-x86_64 -name guest=vm-obs,debug-threads=on -M q35 -display none -nodefaults -m 128 \
-	-qtest stdio -qtest-log /dev/null -device vfio-pci,host=$E,addr=05.0 \
-	< $P/in > $P/qout 2> $P/qemu.err &
-QPID=$!
-exec 3> $P/in
-qt() {
-	n=$(wc -l < $P/qout)
-	echo "$*" >&3
-	i=0
-	while [ "$(wc -l < $P/qout)" -le "$n" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
-	tail -n 1 $P/qout
-}
-gsel() { qt "outl 0xcf8 $(printf '0x%x' $((0x80002800 | ($1 & 0xfc))))" >/dev/null; }
-gw16() { gsel $1; qt "outw $(printf '0x%x' $((0xcfc + ($1 & 3)))) $(printf '0x%x' $2)"; }
-gr16() { gsel $1; qt "inw $(printf '0x%x' $((0xcfc + ($1 & 3))))" | awk '{print $2}'; }
-steady=0 t=0
-while [ $steady -lt 3 ] && [ $t -lt 60 ]; do
-	[ "$(gr16 0)" = 0x8086 ] && steady=$((steady + 1)) || steady=0
-	sleep 1
-	t=$((t + 1))
-done
-check "QEMU (-name guest=vm-obs) holds the device" [ $steady -ge 3 ]
+qemu_start $P "$E" -name guest=vm-obs,debug-threads=on
+check "QEMU (-name guest=vm-obs) holds the device" qemu_steady 0x8086
 dc=$(gr16 $((DV + 8)))
 for v in 0x00a0 0x0000 0x00a0 0x0000; do gw16 $((DV + 8)) $(( (dc & ~0x00e0) | v )) >/dev/null; done
 sleep 1 # serve names the VM while QEMU still runs

@@ -11,34 +11,9 @@ load_vfio_modules
 E=$(find_dev 8086 10d3)
 bind_vfio "$E"
 
-mkfifo $P/in
-qemu-system-x86_64 -M q35 -display none -nodefaults -m 128 -qtest stdio -qtest-log /dev/null \
-	-device vfio-pci,host=$E,addr=05.0 < $P/in > $P/out 2> $P/qemu.err &
-QPID=$!
-exec 3> $P/in
-
-# qt CMD: one qtest command, its one answer line ("OK [value]")
-qt() {
-	n=$(wc -l < $P/out)
-	echo "$*" >&3
-	i=0
-	while [ "$(wc -l < $P/out)" -le "$n" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
-	tail -n 1 $P/out
-}
-# The guest's config access to device 05.0, word OFF (first 256 bytes).
-gsel() { qt "outl 0xcf8 $(printf '0x%x' $((0x80002800 | ($1 & 0xfc))))" >/dev/null; }
-gport() { printf '0x%x' $((0xcfc + ($1 & 3))); }
-gw16() { gsel $1; qt "outw $(gport $1) $(printf '0x%x' $2)"; }
-gr16() { gsel $1; qt "inw $(gport $1)" | awk '{print $2}'; }
-
-# QEMU resets the device while it starts: wait for steady answers.
-steady=0 t=0
-while [ $steady -lt 3 ] && [ $t -lt 60 ]; do
-	[ "$(gr16 0)" = 0x8086 ] && steady=$((steady + 1)) || steady=0
-	sleep 1
-	t=$((t + 1))
-done
-check "QEMU realized the passed-through e1000e (vendor id steady through the guest's ports)" [ $steady -ge 3 ]
+qemu_start $P "$E"
+check "QEMU realized the passed-through e1000e (vendor id steady through the guest's ports)" \
+	qemu_steady 0x8086
 check "QEMU holds the device through vfio" sh -c "ls -l /proc/$QPID/fd | grep -q vfio"
 
 # --- the seed policy, loaded under a running VM ---------------------------
