@@ -55,7 +55,7 @@ $(BUILD)/cfgfilter.skel.h: $(BUILD)/cfgfilter.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name cfgfilter_bpf > $@
 
-$(BUILD)/loader/%.o: loader/%.c Makefile $(wildcard loader/*.h) include/cfgfilter.h $(BUILD)/cfgfilter.skel.h | $(BUILD)/loader
+$(BUILD)/loader/%.o: loader/%.c Makefile $(wildcard loader/*.h) $(wildcard include/*.h) $(BUILD)/cfgfilter.skel.h | $(BUILD)/loader
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 

@@ -29,9 +29,14 @@ function median(a, n,   i, j, t) {
 }
 /^bench prog/ {
 	for (i = 3; i <= NF; i++) { split($i, kv, "="); pv[kv[1]] = kv[2] }
-	ns[pv["case"], pv["prog"]] = pv["ns"]
+	k = pv["case"] SUBSEP pv["prog"]
+	pn[k]++; pval[k, pn[k]] = pv["ns"]
 }
 END {
+	for (k in pn) {
+		for (i = 1; i <= pn[k]; i++) tmp[i] = pval[k, i]
+		ns[k] = median(tmp, pn[k])
+	}
 	printf "\nkernel %s, %d rounds of %d writes each (medians)\n", suite, n, w
 	printf "  no filter:                   %8.0f ns/write\n", median(off, n)
 	printf "  empty fentry (trampoline):   %8.0f ns/write  ratio %.3f\n", median(fl, n), median(rf, n)
@@ -45,12 +50,20 @@ END {
 		printf "  /dev/null, empty fmod_ret (trampoline):    %6.0f ns  ratio %.3f\n", median(dfl, dn), median(rf2, dn)
 		printf "  /dev/null, deny rule (hook attached):      %6.0f ns  ratio %.3f\n", median(ddeny, dn), median(rd, dn)
 	}
-	printf "\nBPF programs, ns per run, against an empty program of the same kind on the same function:\n"
+	printf "\nBPF programs, ns per run (medians; stats read inside one open), against an empty program\nof the same kind on the same function:\n"
 	printf "  %-34s %9s %9s %9s\n", "", "uncovered", "covered", "masked"
 	split("cfgfilter_write cfgfilter_read cfgfilter_hw_read cfgfilter_hw_write cfgfilter_floor cfgfilter_floor_rw_exit cfgfilter_floor_pci_read cfgfilter_floor_pci_write", names, " ")
 	for (k = 1; k <= 8; k++)
 		printf "  %-34s %9.0f %9.0f %9s\n", names[k], ns["uncovered", names[k]], ns["covered", names[k]],
 			(("masked", names[k]) in ns) ? sprintf("%.0f", ns["masked", names[k]]) : "-"
+	if (("blocks", "cfgfilter_floor") in ns) {
+		bf = ns["blocks", "cfgfilter_floor"]
+		printf "\nBuilding blocks, each alone in a program on the same writes (ns per run, over the empty one):\n"
+		split("cost_atomic_add cost_percpu_lookup cost_hash_lookup cost_task_storage cost_probe_read", blk, " ")
+		printf "  %-34s %9.0f\n", "cfgfilter_floor (empty)", bf
+		for (k = 1; k <= 5; k++)
+			printf "  %-34s %9.0f  +%.0f\n", blk[k], ns["blocks", blk[k]], ns["blocks", blk[k]] - bf
+	}
 	fu0 = ns["uncovered", "cfgfilter_floor"]; fc0 = ns["covered", "cfgfilter_floor"]
 	r_unc = fu0 > 0 ? ns["uncovered", "cfgfilter_write"] / fu0 : 0
 	r_cov = fc0 > 0 ? ns["covered", "cfgfilter_write"] / fc0 : 0

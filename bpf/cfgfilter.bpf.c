@@ -27,12 +27,14 @@
 #include "cf_hw.h"
 #include "cf_decide.h"
 #include "cf_plan.h"
+#include "cf_fast.h"
 
 char LICENSE[] SEC("license") = "GPL"; /* bpf_probe_write_user is GPL-only */
 
 /* The layers, in the order they build on each other; the SEC() programs
  * below are thin wrappers over their handlers. */
 #include "state.bpf.h"
+#include "fast.bpf.h"
 #include "core_fixes.bpf.h"
 #include "engine.bpf.h"
 #include "deny.bpf.h"
@@ -42,7 +44,7 @@ SEC("fentry/vfio_pci_config_rw")
 int BPF_PROG(cfgfilter_write, struct vfio_pci_core_device *vdev, char *buf, size_t count,
 	     loff_t *ppos, bool iswrite)
 {
-	return on_config_write(vdev, buf, count, ppos, iswrite);
+	return on_config_write(ctx, vdev, count, ppos, iswrite);
 }
 
 SEC("fexit/vfio_pci_config_rw")
@@ -74,14 +76,14 @@ SEC("fexit/pci_read")
 int BPF_PROG(cfgfilter_hw_read, struct pci_bus *bus, unsigned int devfn, int where, int size,
 	     u32 *value, int ret)
 {
-	return on_bus_read(bus, devfn, where, size, value, ret);
+	return on_bus_read(ctx, bus, devfn, where, ret);
 }
 
 SEC("fexit/pci_write")
 int BPF_PROG(cfgfilter_hw_write, struct pci_bus *bus, unsigned int devfn, int where, int size,
 	     u32 value, int ret)
 {
-	return on_bus_write(bus, devfn, where, size, value, ret);
+	return on_bus_write(ctx, bus, devfn, where);
 }
 
 SEC("fentry/vfio_pci_core_enable")

@@ -13,6 +13,15 @@ static __always_inline struct cf_stats *stats(void)
 	return bpf_map_lookup_elem(&cfgf_stats, &zero);
 }
 
+/* Counted where it happens, looked up only then: the lookup is a helper
+ * call, which a write that changes nothing should not pay. */
+#define cf_stat_inc(field)                              \
+	do {                                            \
+		struct cf_stats *__st = stats();        \
+		if (__st)                               \
+			__st->field++;                  \
+	} while (0)
+
 static __always_inline const struct cf_policy *live_policy(void)
 {
 	__u32 zero = 0;
@@ -299,7 +308,6 @@ __noinline int cf_count(struct cf_access *a, const struct cf_policy *pol)
 /* Apply the rules gathered for one register to the current access. */
 __noinline int cf_flush(struct cf_access *a, const struct cf_policy *pol)
 {
-	struct cf_stats *st = stats();
 	struct cf_decision d, u;
 	struct cf_window w;
 	struct cf_masks m;
@@ -329,14 +337,12 @@ __noinline int cf_flush(struct cf_access *a, const struct cf_policy *pol)
 		req = (w.buf_pos < 4 ? a->value >> (8 * w.buf_pos) : 0) & cf_bytes_mask(len);
 		cf_decide_verify(&m, req, hw, known, &d, &u);
 		if (d.changed) {
-			if (st)
-				st->races++;
+			cf_stat_inc(races);
 			sent = emit(a, &w, req, d.applied, d.changed, d.action, d.flags);
 			note_count(a, 0, &w, d.changed, CF_CNT_RACE, sent);
 		}
 		if (u.changed) {
-			if (st)
-				st->hw_unknown++;
+			cf_stat_inc(hw_unknown);
 			sent = emit(a, &w, req, u.applied, u.changed, u.action, u.flags);
 			note_count(a, 1, &w, u.changed, CF_CNT_UNVERIFIED, sent);
 		}
@@ -356,8 +362,8 @@ __noinline int cf_flush(struct cf_access *a, const struct cf_policy *pol)
 		back = cf_decide_read(&m, req, cf_window_mask(sh->value, &w),
 				      cf_window_mask(sh->mask, &w));
 		if (back != req && !bpf_probe_write_user((void *)(a->buf + w.buf_pos), &back,
-							 len_1_4(len)) && st)
-			st->virt_reads++;
+							 len_1_4(len)))
+			cf_stat_inc(virt_reads);
 		return 0;
 	}
 
@@ -367,8 +373,8 @@ __noinline int cf_flush(struct cf_access *a, const struct cf_policy *pol)
 	      : cf_hw_current(hw, known, rd_kernel(a->d.vconfig + w.first, len));
 	if (a->mode == CF_MODE_DENY) {
 		cf_decide_deny(&m, req, cur, known, &d);
-		if (d.flags && st)
-			st->hw_unknown++;
+		if (d.flags)
+			cf_stat_inc(hw_unknown);
 		if (d.changed) {
 			a->denied = 1;
 			sent = emit(a, &w, req, d.applied & cf_bytes_mask(len), d.changed, d.action,
@@ -392,29 +398,27 @@ __noinline int cf_flush(struct cf_access *a, const struct cf_policy *pol)
 		bpf_map_update_elem(&cfgf_shadow, &k, &sh, BPF_ANY);
 	}
 	cf_decide_write(&m, req, cur, known, &d);
-	if ((d.flags & CF_EV_HW_UNKNOWN) && st)
-		st->hw_unknown++;
+	if ((d.flags & CF_EV_HW_UNKNOWN))
+		cf_stat_inc(hw_unknown);
 	if (!d.changed)
 		return 0;
 	if (d.rewrite) {
 		err = cf_can_rewrite ? bpf_probe_write_user((void *)(a->buf + w.buf_pos), &d.applied,
 							     len_1_4(len))
 				     : -1;
-		if (st) {
-			if (err)
-				st->rewrite_failed++;
-			else
-				st->filtered++;
-		}
+		if (err)
+			cf_stat_inc(rewrite_failed);
+		else
+			cf_stat_inc(filtered);
 		if (err) {
 			d.applied = req;
 			d.flags |= CF_EV_REWRITE_FAILED;
 		}
-	} else if (st) {
-		st->audited++;
+	} else {
+		cf_stat_inc(audited);
 	}
-	if (st && (d.flags & CF_EV_DENY_FALLBACK))
-		st->deny_fallback++;
+	if (d.flags & CF_EV_DENY_FALLBACK)
+		cf_stat_inc(deny_fallback);
 	sent = emit(a, &w, req, d.applied, d.changed, d.action, d.flags);
 	note_count(a, 0, &w, d.changed, err ? CF_CNT_REWRITE_FAILED : CF_CNT_DONE,
 		   sent);
@@ -432,6 +436,7 @@ static __always_inline struct cf_watch *watch_get(const struct cf_dev_key *k)
 	if (w)
 		return w;
 	bpf_map_update_elem(&cfgf_watch, k, &cf_watch_zero, BPF_NOEXIST);
+	fast_watches_void(); /* copies saying "not watched" */
 	return bpf_map_lookup_elem(&cfgf_watch, k);
 }
 
@@ -444,10 +449,11 @@ static __always_inline __u32 watch_device(const struct cf_dev_info *d)
 
 	if (!w)
 		return 0;
-	if (w->pcie != d->pcie)
+	if (w->pcie != d->pcie || w->pm != d->pm) {
 		w->pcie = d->pcie;
-	if (w->pm != d->pm)
 		w->pm = d->pm;
+		fast_watches_void(); /* the copies follow the reset registers */
+	}
 	return w->gen;
 }
 
@@ -463,6 +469,7 @@ static __always_inline void follow_dword(struct cf_watch *w, const struct cf_dev
 		return;
 	bpf_map_delete_elem(&cfgf_hw, &hk);
 	__sync_fetch_and_or(&w->track[cf_dword_word(dw)], bit);
+	fast_watches_void();
 }
 
 /* Before a plan decides, the hardware view follows its dwords: a device
@@ -487,6 +494,7 @@ static __always_inline void follow_plan(const struct cf_plan *p, const struct cf
 			__sync_fetch_and_or(&w->track[cf_dword_word((pm + 4) >> 2)],
 					    1ull << (((pm + 4) >> 2) & 63));
 		w->narrowed = 1;
+		fast_watches_void();
 		return;
 	}
 	for (__u32 i = 0; i < CF_MAX_RULES; i++) {
@@ -677,25 +685,24 @@ static __always_inline const struct cf_plan *fresh_plan(struct vfio_pci_core_dev
 	return NULL;
 }
 
-static __always_inline int on_config_write(struct vfio_pci_core_device *vdev, char *buf,
-					   size_t count, loff_t *ppos, bool iswrite)
+/* A write the plan's copy did not settle (`fast`: MISS or GO). Out of
+ * line, so the fast path in on_config_write keeps its registers. */
+static __noinline int config_write_slow(unsigned long long *ctx, __u64 off, int fast)
 {
+	/* vfio_pci_config_rw(vdev, buf, count, ppos, iswrite) */
+	struct vfio_pci_core_device *vdev = (void *)ctx[0];
+	char *buf = (void *)ctx[1];
+	size_t count = ctx[2];
+	__u32 epoch = cf_read_once(cf_fast.plan_epoch);
 	const struct cf_policy *pol;
 	const struct cf_plan *plan;
 	struct cf_in_write *in_write;
 	struct cf_access a;
-	struct cf_stats *st;
-	loff_t off;
 
-	if (!iswrite)
-		return 0;
-	st = stats();
-	if (st)
-		st->writes++;
-	if (bpf_probe_read_kernel(&off, sizeof(off), ppos))
-		return 0;
-	/* The common write, to a dword no rule covers: one lookup and out */
-	plan = fresh_plan(vdev, cf_live_hash);
+	barrier();
+	plan = fresh_plan(vdev, cf_read_once(cf_fast.live_hash));
+	if (plan && fast == CF_FAST_MISS)
+		fast_plan_fill(cf_arg0(ctx), plan, epoch);
 	if (plan && !cf_plan_touches(plan, (__u64)off & CF_VFIO_OFFSET_MASK, count))
 		return 0;
 	pol = live_policy();
@@ -712,7 +719,11 @@ static __always_inline int on_config_write(struct vfio_pci_core_device *vdev, ch
 	if (start_access(&a, (__u64)buf, (__u64)off & CF_VFIO_OFFSET_MASK, count, CF_MODE_WRITE))
 		return 0;
 	a.policy_hash = pol->hash;
-	plan = plan ?: plan_of(&a, pol);
+	if (!plan) {
+		plan = plan_of(&a, pol);
+		if (plan && fast == CF_FAST_MISS && pol->hash == cf_read_once(cf_fast.live_hash))
+			fast_plan_fill(cf_arg0(ctx), plan, epoch);
+	}
 	if (!plan || !cf_plan_touches(plan, a.pos, a.count))
 		return 0;
 	/* the device's bus writes from here are checked (hw_view.bpf.h) */
@@ -720,28 +731,52 @@ static __always_inline int on_config_write(struct vfio_pci_core_device *vdev, ch
 					BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (in_write) {
 		in_write->d = a.d;
-		in_write->active = 1;
+		if (!in_write->active) {
+			in_write->active = 1;
+			__sync_fetch_and_add(&cf_fast.in_writes, 1);
+		}
 	}
 	return run_plan(&a, pol, plan);
 }
 
-static __always_inline int on_config_rw_exit(struct vfio_pci_core_device *vdev, char *buf,
-					     size_t count, loff_t *ppos, bool iswrite, ssize_t ret)
+static __always_inline int on_config_write(unsigned long long *ctx,
+					   struct vfio_pci_core_device *vdev, size_t count,
+					   loff_t *ppos, bool iswrite)
+{
+	loff_t off;
+	int fast;
+
+	if (!iswrite)
+		return 0;
+	__sync_fetch_and_add(&cf_fast.writes, 1);
+	if (bpf_probe_read_kernel(&off, sizeof(off), ppos))
+		return 0;
+	/* The common write, to a dword no rule covers: out on the plan's copy */
+	fast = fast_plan(cf_arg0(ctx), (__u64)off & CF_VFIO_OFFSET_MASK, count);
+	if (fast == CF_FAST_SKIP)
+		return 0;
+	return config_write_slow(ctx, (__u64)off, fast);
+}
+
+static __noinline int config_write_done(void)
+{
+	struct cf_in_write *in_write;
+
+	in_write = bpf_task_storage_get(&cfgf_in_write, bpf_get_current_task_btf(), 0, 0);
+	if (in_write && in_write->active) {
+		in_write->active = 0;
+		__sync_fetch_and_add(&cf_fast.in_writes, -1);
+	}
+	return 0;
+}
+
+static __noinline int config_read_done(struct vfio_pci_core_device *vdev, char *buf,
+				       loff_t *ppos, ssize_t ret)
 {
 	const struct cf_policy *pol;
 	struct cf_access a;
 	loff_t off;
 
-	if (iswrite) {
-		struct cf_in_write *in_write = bpf_task_storage_get(
-			&cfgf_in_write, bpf_get_current_task_btf(), 0, 0);
-
-		if (in_write)
-			in_write->active = 0;
-		return 0;
-	}
-	if (ret <= 0)
-		return 0;
 	pol = live_policy();
 	if (!pol || !(pol->flags & CF_POL_VIRTUALIZE))
 		return 0;
@@ -753,6 +788,17 @@ static __always_inline int on_config_rw_exit(struct vfio_pci_core_device *vdev, 
 			 CF_MODE_READ))
 		return 0;
 	return run_policy(&a, pol);
+}
+
+static __always_inline int on_config_rw_exit(struct vfio_pci_core_device *vdev, char *buf,
+					     size_t count, loff_t *ppos, bool iswrite, ssize_t ret)
+{
+	if (iswrite)
+		/* the task's mark goes, if some task is marked at all */
+		return cf_read_once(cf_fast.in_writes) ? config_write_done() : 0;
+	if (ret <= 0)
+		return 0;
+	return config_read_done(vdev, buf, ppos, ret);
 }
 
 struct cf_shadow_drop {
@@ -776,6 +822,7 @@ static __always_inline void drop_plan(struct vfio_pci_core_device *vdev)
 	struct cf_dev_key k = { .bus = (__u64)pdev->bus, .devfn = pdev->devfn };
 
 	bpf_map_delete_elem(&cfgf_plan, &k);
+	fast_plans_void();
 }
 
 /* vfio drops its virtual config space when the device is closed; so does

@@ -26,6 +26,37 @@ static __always_inline struct cf_watch *watched(__u64 bus, __u32 devfn)
 	w->pcie = seed->pcie;
 	w->pm = seed->pm;
 	w->narrowed = 0;
+	fast_watches_void();
+	return w;
+}
+
+/* The bus hooks' fast path: SKIP if the device's copy says the access is
+ * to a dword not followed, or to a device not watched (and no cfgfilter
+ * process is seeding, which watches every device it reads). Bridge Control
+ * (a bus reset of devices below) always takes the map path. */
+static __always_inline int bus_fast(void *ctx, __u32 devfn, int where)
+{
+	int fast;
+
+	if (where < 0 || where >= 4096 || (where & ~3) == 0x3c)
+		return CF_FAST_MISS;
+	fast = fast_watch(cf_arg0(ctx), devfn, where);
+	if (fast == CF_FAST_SKIP && cf_read_once(cf_fast.seeding))
+		return CF_FAST_MISS;
+	return fast;
+}
+
+/* The device's entry, its copy refreshed if the fast path missed it. */
+static __always_inline struct cf_watch *watched_slow(void *ctx, struct pci_bus *bus, __u32 devfn,
+						     int fast)
+{
+	__u32 epoch = cf_read_once(cf_fast.watch_epoch);
+	struct cf_watch *w;
+
+	barrier();
+	w = watched((__u64)bus, devfn);
+	if (fast == CF_FAST_MISS)
+		fast_watch_fill(cf_arg0(ctx), devfn, w, epoch);
 	return w;
 }
 
@@ -122,23 +153,43 @@ static __always_inline void note_reset(struct cf_watch *w, int how)
 		__sync_fetch_and_add(&w->gen, 1);
 }
 
-/* x86's config accessor behind every bus (pci_root_ops.read): vfio's and
- * sysfs' user accessors, the kernel's own reads, vfio's read at open. */
-static __always_inline int on_bus_read(struct pci_bus *bus, unsigned int devfn, int where,
-				       int size, u32 *value, int ret)
+/* The slow paths take the program's context, not the arguments: the fast
+ * path then keeps nothing across its calls, and needs no stack frame,
+ * which the verify path's chain of calls (512 bytes at most) has no room
+ * for. Arguments: pci_read/pci_write(bus, devfn, where, size, value), ret. */
+static __noinline int bus_read_slow(unsigned long long *ctx, int fast)
 {
+	struct pci_bus *bus = (void *)ctx[0];
+	__u32 devfn = ctx[1], size = ctx[3];
+	int where = ctx[2];
+	u32 *value = (void *)ctx[4];
 	struct cf_watch *w;
 	u32 v = 0;
 
-	if (ret || where < 0 || where >= 4096)
+	if (where < 0 || where >= 4096)
 		return 0;
-	w = watched((__u64)bus, devfn);
+	w = watched_slow(ctx, bus, devfn, fast);
 	if (!w || !follows(w, where))
 		return 0;
 	if (bpf_probe_read_kernel(&v, sizeof(v), value))
 		return 0;
 	hw_note((__u64)bus, devfn, w->gen, where, size, v, 1, hw_entry((__u64)bus, devfn, where));
 	return 0;
+}
+
+/* x86's config accessor behind every bus (pci_root_ops.read): vfio's and
+ * sysfs' user accessors, the kernel's own reads, vfio's read at open. */
+static __always_inline int on_bus_read(unsigned long long *ctx, struct pci_bus *bus,
+				       unsigned int devfn, int where, int ret)
+{
+	int fast;
+
+	if (ret || where < 0 || where >= 4096)
+		return 0;
+	fast = bus_fast(ctx, devfn, where);
+	if (fast == CF_FAST_SKIP)
+		return 0;
+	return bus_read_slow(ctx, fast);
 }
 
 /* A vfio write that reached the device: check it (CF_MODE_VERIFY). */
@@ -159,18 +210,19 @@ static __always_inline void verify_write(const struct cf_in_write *in_write, __u
 	run_policy(&a, pol);
 }
 
-static __always_inline int on_bus_write(struct pci_bus *bus, unsigned int devfn, int where,
-					int size, u32 value, int ret)
+static __noinline int bus_write_slow(unsigned long long *ctx, int fast)
 {
+	struct pci_bus *bus = (void *)ctx[0];
+	__u32 devfn = ctx[1], where = ctx[2], size = ctx[3], value = ctx[4], gen;
+	int failed = ctx[5];
 	struct cf_in_write *in_write;
 	struct cf_hw_entry *old;
 	struct cf_watch *w;
-	__u32 gen;
 	int reset;
 
-	if (where < 0 || where >= 4096)
+	if (where >= 4096)
 		return 0;
-	w = watched((__u64)bus, devfn);
+	w = watched_slow(ctx, bus, devfn, fast);
 	if (!w) {
 		/* a bridge above followed devices */
 		if (starts_bus_reset(where, size, value))
@@ -188,16 +240,27 @@ static __always_inline int on_bus_write(struct pci_bus *bus, unsigned int devfn,
 	old = hw_entry((__u64)bus, devfn, where);
 	/* A write of what the device already holds changes no bit: nothing to
 	 * check (vfio's read-merge-write of an unchanged register) */
-	if (!old || old->gen != gen || !cf_hw_same(&old->v, where & 3, size, value)) {
+	if (cf_read_once(cf_fast.in_writes) &&
+	    (!old || old->gen != gen || !cf_hw_same(&old->v, where & 3, size, value))) {
 		in_write = bpf_task_storage_get(&cfgf_in_write, bpf_get_current_task_btf(), 0, 0);
 		if (in_write && in_write->active)
 			verify_write(in_write, (__u64)bus, devfn, where, size, value);
 	}
-	if (!ret)
+	if (!failed)
 		hw_note((__u64)bus, devfn, gen, where, size, value, 0, old);
 	if (reset)
 		note_reset(w, reset);
 	return 0;
+}
+
+static __always_inline int on_bus_write(unsigned long long *ctx, struct pci_bus *bus,
+					unsigned int devfn, int where)
+{
+	int fast = bus_fast(ctx, devfn, where);
+
+	if (fast == CF_FAST_SKIP || where < 0 || where >= 4096)
+		return 0;
+	return bus_write_slow(ctx, fast);
 }
 
 /* vfio opens the device: it then resets it (where it can) and reads all
@@ -221,6 +284,7 @@ static __always_inline int on_device_open(struct vfio_pci_core_device *vdev)
 		w->pcie = d.pcie;
 		w->pm = d.pm;
 		__sync_fetch_and_add(&w->gen, 1);
+		fast_watches_void();
 	}
 	drop_plan(vdev);
 	return 0;

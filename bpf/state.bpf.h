@@ -13,11 +13,6 @@
  * metadata lives here. */
 volatile char bpf_metadata_cfgfilter_version[] SEC(".data.rodata") = CF_VERSION;
 volatile char bpf_metadata_policy_hash[17] SEC(".data.rodata") = "";
-/* The live policy's hash, set by the loader with the policy (after the
- * swap at apply): lets a write to a register no rule covers leave on one
- * lookup of its device's plan, without looking the policy up. A write
- * between the swap and this update is decided by the old policy whole. */
-volatile __u64 cf_live_hash SEC(".data.rodata") = 0;
 /* A copy of the live policy for observers (cfgfilter serve), which hold
  * this map read-only and cannot open pins; the programs never read it. */
 volatile char cf_live_policy[sizeof(struct cf_policy)] SEC(".data.rodata");

@@ -95,9 +95,9 @@ static __always_inline int cf_plan_add(struct cf_plan *p, __u32 reg, __u32 width
 	return 0;
 }
 
-/* Does the write [pos, pos + len) touch a dword holding a register? One
- * bit test per 64 dwords of the write. */
-static __always_inline int cf_plan_touches(const struct cf_plan *p, __u64 pos, __u64 len)
+/* Does the write [pos, pos + len) touch a dword set in the bitmap `dwords`
+ * (CF_CFG_DWORDS bits)? One bit test per 64 dwords of the write. */
+static __always_inline int cf_dwords_touch(const __u64 *dwords, __u64 pos, __u64 len)
 {
 	__u64 first, last, lo, hi, bits;
 
@@ -108,8 +108,8 @@ static __always_inline int cf_plan_touches(const struct cf_plan *p, __u64 pos, _
 	if (last >= CF_CFG_DWORDS)
 		last = CF_CFG_DWORDS - 1;
 	if (last - first < 2) /* the common write: one or two dwords */
-		return (p->dwords[cf_dword_word(first)] >> (first & 63) |
-			p->dwords[cf_dword_word(last)] >> (last & 63)) & 1;
+		return (dwords[cf_dword_word(first)] >> (first & 63) |
+			dwords[cf_dword_word(last)] >> (last & 63)) & 1;
 	for (__u32 i = 0; i < CF_CFG_DWORDS / 64; i++) {
 		if (i < first >> 6)
 			continue;
@@ -118,10 +118,16 @@ static __always_inline int cf_plan_touches(const struct cf_plan *p, __u64 pos, _
 		lo = i == first >> 6 ? first & 63 : 0;
 		hi = i == last >> 6 ? last & 63 : 63;
 		bits = (hi == 63 ? ~0ull : (1ull << (hi + 1)) - 1) & ~((1ull << lo) - 1);
-		if (p->dwords[i] & bits)
+		if (dwords[i] & bits)
 			return 1;
 	}
 	return 0;
+}
+
+/* Does the write [pos, pos + len) touch a dword holding a register? */
+static __always_inline int cf_plan_touches(const struct cf_plan *p, __u64 pos, __u64 len)
+{
+	return cf_dwords_touch(p->dwords, pos, len);
 }
 
 /* The register's rules and masks as one access in `mode` sees them: the

@@ -125,7 +125,7 @@ struct cf_counts {
 
 /* Per-CPU counters; userspace sums the CPUs. */
 struct cf_stats {
-	__u64 writes;         /* config writes seen through vfio */
+	__u64 writes;         /* config writes seen through vfio (counted in .bss cf_writes) */
 	__u64 filtered;       /* writes whose protected bits were rewritten */
 	__u64 events_lost;    /* filtered writes with no event: ring buffer full */
 	__u64 rewrite_failed; /* rewrite of the caller's buffer failed: write NOT filtered */

@@ -20,6 +20,7 @@
 #include "policy_json.h"
 #include "probes.h"
 #include "result.h"
+#include "cf_fast.h" /* the skeleton's .bss holds its types */
 #include "cfgfilter.skel.h"
 
 /* What the steps hand each other. */
@@ -121,7 +122,6 @@ static int configure(struct load *l)
 	skel->rodata->cf_pci_bus_type = l->ksyms[1].addr;
 	snprintf(hash, sizeof(hash), "%016llx", (unsigned long long)l->policy.hash);
 	memcpy((void *)skel->data_rodata->bpf_metadata_policy_hash, hash, sizeof(hash));
-	skel->data_rodata->cf_live_hash = l->policy.hash;
 	memcpy((void *)&skel->data_rodata->cf_live_policy, &l->policy, sizeof(l->policy));
 	/* A hook on every process's file I/O: attached only for deny rules. */
 	bpf_program__set_autoattach(skel->progs.cfgfilter_deny, false);
@@ -154,12 +154,15 @@ static int load_and_attach(struct load *l)
 	fd = bpf_map__fd(skel->maps.cfgf_policy_0);
 	if (bpf_map_update_elem(fd, &zero, &l->policy, BPF_ANY) || bpf_map_freeze(fd))
 		return cf_err("cannot store the policy: %s", strerror(errno));
+	/* libbpf creates .bss zeroed, whatever the skeleton held before load:
+	 * the hash goes into the mapped page */
+	__atomic_store_n(&skel->bss->cf_fast.live_hash, l->policy.hash, __ATOMIC_SEQ_CST);
 	if (attach_one(skel->progs.cfgfilter_hw_read, &skel->links.cfgfilter_hw_read,
 		       "fexit/pci_read") ||
 	    attach_one(skel->progs.cfgfilter_hw_write, &skel->links.cfgfilter_hw_write,
 		       "fexit/pci_write"))
 		return 1;
-	l->seeded = cf_hw_seed(bpf_map__fd(skel->maps.cfgf_seed));
+	l->seeded = cf_hw_seed(bpf_map__fd(skel->maps.cfgf_seed), bpf_map__fd(skel->maps.bss));
 	if (l->seeded < 0)
 		return 1;
 	if (cfgfilter_bpf__attach(skel))

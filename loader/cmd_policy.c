@@ -75,7 +75,7 @@ static int apply(const char *file, bool strict, json_t *res)
 	struct cf_live live;
 	struct cf_policy p;
 	bool rewrite;
-	int seed;
+	int seed, fast;
 
 	if (read_policy_file(file, &p)) {
 		unchanged();
@@ -96,13 +96,17 @@ static int apply(const char *file, bool strict, json_t *res)
 	/* New rules may cover registers no rule covered: read every vfio
 	 * device's config space again, so they are judged against it. */
 	seed = cf_pinned_fd(CF_PIN_HW_SEED);
-	if (seed < 0 || cf_hw_seed(seed) < 0) {
+	fast = seed >= 0 ? cf_pinned_fd(CF_PIN_FAST) : -1;
+	if (fast < 0 || cf_hw_seed(seed, fast) < 0) {
 		if (seed >= 0)
 			close(seed);
+		if (fast >= 0)
+			close(fast);
 		unchanged();
 		return 1;
 	}
 	close(seed);
+	close(fast);
 	/* The hook for new deny rules goes in before the switch; with the old
 	 * policy it denies nothing. */
 	if ((p.flags & CF_POL_DENY) && cf_deny_attach()) {

@@ -14,6 +14,7 @@
 #include "cfgfilter.h"
 #include "log.h"
 #include "hw_seed.h"
+#include "fast_map.h"
 
 #define PCI_DEVICES "/sys/bus/pci/devices"
 
@@ -69,17 +70,23 @@ static int read_config(const char *dev, int seed_fd)
 	return 0;
 }
 
-int cf_hw_seed(int seed_fd)
+int cf_hw_seed(int seed_fd, int fast_fd)
 {
+	struct cf_fast *fast;
 	struct dirent *de;
 	int count = 0, err = 0;
 	DIR *d;
 
+	fast = cf_fast_map(fast_fd);
+	if (!fast)
+		return -1;
 	d = opendir(PCI_DEVICES);
 	if (!d) {
 		cf_err("cannot list %s: %s", PCI_DEVICES, strerror(errno));
+		cf_fast_unmap(fast);
 		return -1;
 	}
+	__atomic_add_fetch(&fast->seeding, 1, __ATOMIC_SEQ_CST);
 	while (!err && (de = readdir(d))) {
 		if (de->d_name[0] == '.' || !bound_to_vfio(de->d_name))
 			continue;
@@ -88,5 +95,7 @@ int cf_hw_seed(int seed_fd)
 		err = err < 0; /* the map failed: stop; a device failed: go on */
 	}
 	closedir(d);
+	__atomic_sub_fetch(&fast->seeding, 1, __ATOMIC_SEQ_CST);
+	cf_fast_unmap(fast);
 	return err ? -1 : count;
 }

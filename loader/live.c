@@ -12,6 +12,8 @@
 #include "live.h"
 #include "log.h"
 #include "pins.h"
+#include "fast_map.h"
+#include "cf_fast.h" /* the skeleton's .bss holds its types */
 #include "cfgfilter.skel.h"
 
 /* The inner map the array-of-maps slot points at now. */
@@ -63,7 +65,7 @@ static int read_policy(struct cf_live *live)
 	return ret;
 }
 
-/* The hash (as metadata text and as cf_live_hash) and the observers' copy
+/* The hash (as metadata text) and the observers' copy
  * of the policy sit among the other bpf_metadata_* in .data.rodata:
  * rewrite only those. */
 static int set_metadata_hash(int meta, const struct cf_policy *p)
@@ -80,7 +82,6 @@ static int set_metadata_hash(int meta, const struct cf_policy *p)
 		return -1;
 	snprintf((char *)val.bpf_metadata_policy_hash, sizeof(val.bpf_metadata_policy_hash),
 		 "%016llx", (unsigned long long)p->hash);
-	val.cf_live_hash = p->hash;
 	memcpy((void *)&val.cf_live_policy, p, sizeof(*p));
 	return bpf_map_update_elem(meta, &zero, &val, BPF_ANY);
 }
@@ -124,6 +125,11 @@ int cf_policy_install(const struct cf_policy *p)
 		goto out;
 	}
 	ret = 0;
+	/* Until this store the copies of the old policy's plans still decide
+	 * writes to registers it left alone: the old policy, whole. */
+	if (cf_fast_set_hash(p->hash))
+		cf_err("policy switched, but the write path still takes writes to registers "
+		       "the old policy left alone as uncovered; run 'cfgfilter policy apply' again");
 	meta = cf_pinned_fd(CF_PIN_META);
 	if (meta < 0 || set_metadata_hash(meta, p))
 		cf_err("policy switched, but bpf_metadata_policy_hash was not updated: %s",
@@ -197,36 +203,47 @@ void cf_deny_detach(void)
 /* Every field of struct cf_stats is a __u64 counter: summed as an array. */
 _Static_assert(sizeof(struct cf_stats) % sizeof(__u64) == 0, "cf_stats holds __u64 counters only");
 
-int cf_stats_sum(int fd, struct cf_stats *out)
+/* The per-CPU counters summed, and the write counter the write program
+ * keeps in its .bss (an atomic add there costs less than the lookup). */
+int cf_stats_sum(int stats_fd, int fast_fd, struct cf_stats *out)
 {
 	int ncpu = libbpf_num_possible_cpus();
+	struct cfgfilter_bpf__bss *fast;
 	struct cf_stats *per;
 	__u32 zero = 0;
+	int ret = -1;
 
 	memset(out, 0, sizeof(*out));
 	per = calloc(ncpu > 0 ? ncpu : 1, sizeof(*per));
-	if (ncpu <= 0 || !per || bpf_map_lookup_elem(fd, &zero, per)) {
-		free(per);
-		return -1;
-	}
+	fast = malloc(sizeof(*fast));
+	if (ncpu <= 0 || !per || !fast || bpf_map_lookup_elem(stats_fd, &zero, per) ||
+	    bpf_map_lookup_elem(fast_fd, &zero, fast))
+		goto out;
 	for (int i = 0; i < ncpu; i++)
 		for (size_t k = 0; k < sizeof(*out) / sizeof(__u64); k++)
 			((__u64 *)out)[k] += ((const __u64 *)&per[i])[k];
+	out->writes += fast->cf_fast.writes;
+	ret = 0;
+out:
 	free(per);
-	return 0;
+	free(fast);
+	return ret;
 }
 
 static int read_stats(struct cf_live *live)
 {
-	int fd = cf_pinned_fd(CF_PIN_STATS), ret = 0;
+	int fd = cf_pinned_fd(CF_PIN_STATS), fast = cf_pinned_fd(CF_PIN_FAST), ret = -1;
 
-	if (fd < 0)
-		return -1;
-	if (cf_stats_sum(fd, &live->stats)) {
-		cf_err("cannot read the stats map: %s", strerror(errno));
-		ret = -1;
+	if (fd >= 0 && fast >= 0) {
+		ret = cf_stats_sum(fd, fast, &live->stats);
+		if (ret)
+			cf_err("cannot read the stats maps (%s, %s): %s", CF_PIN_STATS, CF_PIN_FAST,
+			       strerror(errno));
 	}
-	close(fd);
+	if (fd >= 0)
+		close(fd);
+	if (fast >= 0)
+		close(fast);
 	return ret;
 }
 

@@ -44,50 +44,56 @@ for r in $(seq 1 $ROUNDS); do
 done
 
 # Program cost per run (kernel.bpf_stats_enabled), each against an empty
-# program of the same kind on the same function, on the same writes.
+# program of the same kind on the same function, on the same writes. The
+# stats are read inside one open of the device, around the writes: vfio's
+# open (a thousand config reads, a reset) is not an access of the kind
+# measured. Rounds interleave the filter, the empty programs and the
+# building blocks; bench/run.sh takes medians.
 sysctl -qw kernel.bpf_stats_enabled=1
-num() { echo "$1" | sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p"; }
-# snap NAME...: "cnt ns" per program, in order
-# (bpftool leaves run_cnt out until the program has run)
-snap() {
-	for p in "$@"; do
-		s=$(bpftool -j prog show name $p)
-		c=$(num "$s" run_cnt)
-		t=$(num "$s" run_time_ns)
-		echo "${c:-0} ${t:-0}"
-	done
-}
-# per_run BEFORE AFTER: ns per run between two snaps of one program
-per_run() { echo "$1 $2" | awk '{ c = $3 - $1; print (c > 0 ? ($4 - $2) / c : 0) }'; }
-# measure CASE PROG...: run CASE's writes, print each program's ns per run
+# snap.sh PROG...: "name run_cnt run_time_ns" per program (bpftool leaves
+# them out until the program has run)
+cat > /tmp/snap.sh <<'EOF'
+for p in "$@"; do
+	s=$(bpftool -j prog show name $p)
+	c=$(echo "$s" | sed -n 's/.*"run_cnt":\([0-9]*\).*/\1/p')
+	t=$(echo "$s" | sed -n 's/.*"run_time_ns":\([0-9]*\).*/\1/p')
+	echo "$p ${c:-0} ${t:-0}"
+done
+EOF
+# measure CASE PROG...: print each program's ns per run over CASE's writes
 measure() {
 	case=$1
 	shift
-	b=$(snap "$@")
 	case $case in
-	uncovered) loop_cmd >/dev/null ;;   # Command: no rule covers it
-	covered) loop 0x0010 0x0000 >/dev/null ;;   # DEVCTL: rules, nothing to rewrite
-	masked) loop 0x00e0 0x0000 >/dev/null ;;    # every other write rewritten
+	uncovered|blocks) w="w2 0x04 0x0100 0x0000" ;;   # Command: no rule covers it
+	covered) w="w2 exp+8 0x0010 0x0000" ;;           # DEVCTL: rules, nothing to rewrite
+	masked) w="w2 exp+8 0x00e0 0x0000" ;;            # every other write rewritten
 	esac
-	a=$(snap "$@")
-	k=0
-	for p in "$@"; do
-		k=$((k + 1))
-		echo "bench prog case=$case prog=$p ns=$(per_run "$(echo "$b" | sed -n ${k}p)" "$(echo "$a" | sed -n ${k}p)")"
-	done
+	$VC "$E" sh "sh /tmp/snap.sh $* > /tmp/snap.b" loop $N $w \
+		sh "sh /tmp/snap.sh $* > /tmp/snap.a" >/dev/null
+	awk -v c=$case 'NR == FNR { n[$1] = $2; t[$1] = $3; next }
+		{ d = $2 - n[$1]; printf "bench prog case=%s prog=%s ns=%.1f\n", c, $1, (d > 0 ? ($3 - t[$1]) / d : 0) }' \
+		/tmp/snap.b /tmp/snap.a
 }
 progs="cfgfilter_write cfgfilter_read cfgfilter_hw_read cfgfilter_hw_write"
-$CF load >/dev/null
-for case in uncovered covered masked; do
-	measure $case $progs
-	$CF events >/dev/null
-done
-bpftool prog show name cfgfilter_write | sed 's/^/# /'
-$CF unload >/dev/null
 floors="cfgfilter_floor cfgfilter_floor_rw_exit cfgfilter_floor_pci_read cfgfilter_floor_pci_write"
-for f in $floors; do /cfgfilter/fentry-floor /cfgfilter/fentry_floor.bpf.o $f /sys/fs/bpf/$f; done
-for case in uncovered covered; do
-	measure $case $floors
+costs="cfgfilter_floor cost_percpu_lookup cost_probe_read cost_hash_lookup cost_task_storage cost_atomic_add"
+for r in $(seq 1 $ROUNDS); do
+	$CF load >/dev/null
+	for case in uncovered covered masked; do
+		measure $case $progs
+		$CF events >/dev/null
+	done
+	[ $r = 1 ] && bpftool prog show name cfgfilter_write | sed 's/^/# /'
+	$CF unload >/dev/null
+	for f in $floors; do /cfgfilter/fentry-floor /cfgfilter/fentry_floor.bpf.o $f /sys/fs/bpf/$f; done
+	for case in uncovered covered; do
+		measure $case $floors
+	done
+	for f in $floors; do rm /sys/fs/bpf/$f; done
+	# the building blocks alone (bench/fentry_floor.bpf.c)
+	for f in $costs; do /cfgfilter/fentry-floor /cfgfilter/fentry_floor.bpf.o $f /sys/fs/bpf/$f; done
+	measure blocks $costs
+	for f in $costs; do rm /sys/fs/bpf/$f; done
 done
-for f in $floors; do rm /sys/fs/bpf/$f; done
 sysctl -qw kernel.bpf_stats_enabled=0

@@ -5,7 +5,7 @@
 # masked all the same after each event that has to void it: policy apply, a plan built on another vfio
 # open, close and re-open, a hot-added device. The first case shows such a
 # plan does decide when nothing voids it, so every other case can fail.
-# Then the exact counts per device and rule, with the ring buffer full.
+# Then the hot paths' copies across an apply, and the exact counts per device and rule, with the ring buffer full.
 . ./lib.sh
 P=/tmp/plan
 mkdir -p $P
@@ -80,6 +80,24 @@ bind_vfio "$E"
 is "$(driver_of "$E")" vfio-pci "the re-added device is bound to vfio-pci"
 out=$($VC "$E" P2 0x04 $C0 w2 0x04 $C1 p2 0x04 2>&1)
 is "$(serr_of "$out")" 0x0000 "hot-added device: the stale plan does not decide, SERR masked"
+
+# --- the hot paths' copies (bpf/fast.bpf.h) follow an apply ----------------
+# In one open: Command written while no rule covers it (from the third
+# write on, the write program and the bus hooks decide from their copies:
+# not followed, nothing to check), then a policy masking SERR applied. A
+# write elsewhere (Vendor ID, read-only) compiles the new plan, a sysfs read
+# shows the bus hooks Command, then SERR is cleared. A copy left from before
+# the apply would let the clear through (write program) or leave Command's
+# value unseen, judged against vfio's copy from the open (bus hooks).
+printf 'mask pcie.devctl.mps\n' > $P/p0.policy
+$CF unload >/dev/null
+$CF load --policy $P/p0.policy >/dev/null
+out=$($VC "$E" P2 0x04 $C0 w2 0x04 $C1 w2 0x04 $C0 w2 0x04 $C1 p2 0x04 \
+	sh "$CF policy apply $P/p1.policy >/dev/null" w2 0x00 0xffff p2 0x04 w2 0x04 $C0 p2 0x04 2>&1)
+is "$(echo "$out" | awk '$1 == "p2" { n++; if (n == 1) print $3 }' | { read v; hex4 $((v & SERR)); })" \
+	0x0100 "no rule on Command: SERR set through vfio reaches the device"
+is "$(serr_of "$out")" 0x0100 "after apply in the same open, SERR's clear is masked: no copy kept the old policy"
+is "$(counter filtered)" 1 "the clear is counted filtered"
 
 # --- exact counts per device and rule, ring buffer full --------------------
 $CF unload >/dev/null
