@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* The hot paths' copies (include/cf_fast.h). An access no rule covers
- * should cost little more than the trampoline. Under TCG what costs is
- * touching memory: a page first touched after a TLB flush costs about as
- * much as an empty program, and a system call and every config write to an
- * emulated device flush it (bench: the building blocks). So what these
- * paths need lives in one page, read with plain loads:
+ * should cost little more than the trampoline. Under TCG a map lookup or a
+ * task-storage lookup costs about as much as an empty program (bench: the
+ * building blocks), so what these paths need lives in one page, read with
+ * plain loads:
  *  - the write path: does this write touch a dword of the device's plan?
  *  - the bus hooks: is this dword of this device followed at all?
  * The maps stay the truth; a copy counts only while

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* The hot paths' state (bpf/fast.bpf.h): one page of the data plane's
  * .bss, which the loader maps to set the live hash and the seeding flag.
- * One page, because under TCG the first touch of a page after a TLB flush
- * costs about as much as an empty program, and both a system call (KPTI)
- * and a config write to an emulated device flush it. */
+ * One page, so an access no rule covers touches one page of ours: under
+ * TCG the cost of a program follows the memory it touches and the helpers
+ * it calls more than its instructions (bench: the building blocks). */
 #ifndef CF_FAST_H
 #define CF_FAST_H
 
@@ -53,14 +53,10 @@ struct cf_fast {
 
 _Static_assert(sizeof(struct cf_fast) <= 4096, "the hot paths' state fits one page");
 
-/* Which word of a copy's bitmap holds dword dw (the mask hidden from clang,
- * which would drop it where it can prove dw small: cf_dword_word). */
+/* ... of a copy's bitmap (cf_plan.h) */
 static __always_inline __u32 cf_fast_word(__u64 dw)
 {
-	__u32 w = dw >> 6;
-
-	cf_hide(w);
-	return w & (CF_FAST_DWORDS / 64 - 1);
+	return cf_bitmap_word(dw, CF_FAST_DWORDS / 64);
 }
 
 /* What a plan's copy (`dwords`: the plan's first CF_FAST_DWORDS bits) says

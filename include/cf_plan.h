@@ -13,19 +13,26 @@
 
 #define CF_CFG_DWORDS 1024 /* 4 KiB of PCIe config space */
 
-/* Which word of a dword bitmap holds dword dw. clang drops the mask where
- * it can prove dw < 1024; the BPF verifier cannot, so hide the value. */
+/* Which word of a dword bitmap of `nwords` words (a power of two) holds
+ * dword dw. clang drops the mask where it can prove dw small; the BPF
+ * verifier cannot, so hide the value. */
 #ifdef __BPF__
 #define cf_hide(x) barrier_var(x)
 #else
 #define cf_hide(x) ((void)0)
 #endif
-static __always_inline __u32 cf_dword_word(__u64 dw)
+static __always_inline __u32 cf_bitmap_word(__u64 dw, __u32 nwords)
 {
 	__u32 w = dw >> 6;
 
 	cf_hide(w);
-	return w & (CF_CFG_DWORDS / 64 - 1);
+	return w & (nwords - 1);
+}
+
+/* ... of a bitmap over the whole config space */
+static __always_inline __u32 cf_dword_word(__u64 dw)
+{
+	return cf_bitmap_word(dw, CF_CFG_DWORDS / 64);
 }
 
 /* One register of the device with its rules, by action (index action - 1). */
