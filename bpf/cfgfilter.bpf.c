@@ -5,10 +5,12 @@
  *    virtualized values go to a shadow; audit bits are reported;
  *  - read (fexit vfio_pci_config_rw): virtualized bits are replaced by the
  *    shadow, so the writer reads back what it wrote;
- *  - deny (fmod_ret security_file_permission, which reads the write's
- *    offset and data through the task's system call, plus fentry io_write
- *    for io_uring; attached only while the policy has deny rules): the
- *    write fails with EPERM;
+ *  - refuse (fmod_ret security_file_permission, which reads the write's
+ *    offset and data through the task's system call, plus fentry/fexit
+ *    io_write for io_uring; attached while the policy has deny, mask or
+ *    virtualize rules): the write fails with EPERM if a deny bit would
+ *    change, or if the filter cannot judge it (a call it cannot decode, a
+ *    buffer it cannot read, a device value it does not know);
  *  - hardware (fexit on the x86 bus accessors pci_read/pci_write, which
  *    every config access of every device ends in: vfio's, sysfs', the
  *    kernel's own save/restore): the device's config space as last seen
@@ -70,6 +72,12 @@ SEC("fentry/io_write")
 int BPF_PROG(cfgfilter_deny_uring, struct io_kiocb *req, unsigned int issue_flags)
 {
 	return on_io_write(req, issue_flags);
+}
+
+SEC("fexit/io_write")
+int BPF_PROG(cfgfilter_deny_uring_done, struct io_kiocb *req, unsigned int issue_flags, int ret)
+{
+	return on_io_write_done();
 }
 
 SEC("fexit/pci_read")

@@ -30,13 +30,16 @@ static __always_inline struct vfio_pci_core_device *vfio_pci_of(struct file *fil
 	return (void *)vd - bpf_core_field_offset(struct vfio_pci_core_device, vdev);
 }
 
-/* x86-64 system call numbers of the write calls the deny hook reads. */
+/* x86-64 system call numbers of the write calls the refusing hook decodes.
+ * Any other number is a call it cannot decode: an i386 task's calls use
+ * another table (its write is 4, pwrite64 181), whose 1, 18, 20, 296 and
+ * 328 write no file; an x32 call carries bit 30. */
 #define CF_NR_write 1
 #define CF_NR_pwrite64 18
 #define CF_NR_writev 20
 #define CF_NR_pwritev 296
 #define CF_NR_pwritev2 328
-#define CF_MAX_IOV 16
+#define CF_MAX_IOV 16 /* iovecs read per call; a call with more is refused */
 
 struct cf_iovec {
 	__u64 base;
@@ -48,8 +51,8 @@ struct cf_iovec {
 #define CF_IORING_OP_WRITE_FIXED 5
 #define CF_IORING_OP_WRITE 23
 
-/* The deny rules against one buffer, verified once: inlined into the
- * iovec loop, the plan's loops made 7.2's verifier give up (1M insns). */
+/* The rules against one buffer, verified once: inlined into the iovec
+ * loop, the plan's loops made 7.2's verifier give up (1M insns). */
 __noinline int cf_deny_run(struct cf_access *a, const struct cf_policy *pol)
 {
 	if (!a || !pol)
@@ -58,22 +61,26 @@ __noinline int cf_deny_run(struct cf_access *a, const struct cf_policy *pol)
 	return a->denied;
 }
 
-/* One buffer of a write: 1 if a deny rule refuses it. */
+/* One buffer of a write: enum cf_refusal. */
 static __always_inline int deny_segment(const struct cf_policy *pol, struct cf_access *a, __u64 buf,
 					 __u64 off, __u64 len)
 {
 	if ((off >> 40) != CF_VFIO_CONFIG_REGION)
-		return 0;
+		return CF_ALLOWED;
 	if (start_access(a, buf, off & CF_VFIO_OFFSET_MASK, len, CF_MODE_DENY))
-		return 0;
+		return CF_ALLOWED; /* vfio fails it whole with -EFAULT */
 	return cf_deny_run(a, pol);
 }
 
-/* A write of one buffer, or of cnt iovecs at buf: 1 if a deny rule refuses
- * it. One call site for deny_segment keeps one cf_access on the stack. */
+/* A write of one buffer, or of cnt iovecs at buf: enum cf_refusal. One
+ * call site for deny_segment keeps one cf_access on the stack. */
 static __always_inline int deny_write(const struct cf_policy *pol, struct cf_access *a,
 				      __u64 buf, __u64 cnt, __u64 pos, int vectored)
 {
+	int r;
+
+	if (vectored && cnt > CF_MAX_IOV)
+		return CF_REFUSED_UNDECODABLE;
 	for (int i = 0; i < CF_MAX_IOV; i++) {
 		struct cf_iovec iov = { .base = buf, .len = cnt };
 
@@ -81,32 +88,68 @@ static __always_inline int deny_write(const struct cf_policy *pol, struct cf_acc
 			if (i >= cnt)
 				break;
 			if (bpf_probe_read_user(&iov, sizeof(iov), (void *)(buf + i * sizeof(iov))))
-				break;
+				return CF_REFUSED_UNREADABLE;
 		} else if (i) {
 			break;
 		}
-		if (deny_segment(pol, a, iov.base, pos, iov.len))
-			return 1;
+		r = deny_segment(pol, a, iov.base, pos, iov.len);
+		if (r)
+			return r;
 		pos += iov.len;
 	}
-	return 0;
+	return CF_ALLOWED;
 }
 
-/* deny: the one hook on every write path that may fail a write. It sees
- * only (file, mask); the offset and the data come from the system call
- * the task is in, read from its saved user registers. Writes that arrive
- * otherwise (io_uring, splice) reach vfio, where the write program masks
- * deny bits and reports masked_deny_fallback. Attached only while the
- * policy has deny rules. */
+/* Does a policy rule that enforces land on the device? A call the hook
+ * cannot decode is refused only then. */
+static __always_inline int device_enforced(struct cf_access *a, const struct cf_policy *pol)
+{
+	const struct cf_plan *p;
+
+	a->policy_hash = pol->hash;
+	p = plan_of(a, pol);
+	return !p || (p->flags & CF_PLAN_ENFORCES); /* no plan: cannot tell */
+}
+
+/* A write refused without a register to name (undecodable call): the
+ * event says who and on which device, with offset and values 0. */
+static __always_inline void report_undecodable(struct cf_access *a)
+{
+	struct cf_window w = {};
+
+	__builtin_memset((char *)a + sizeof(a->d), 0, sizeof(*a) - sizeof(a->d));
+	emit(a, &w, 0, 0, 0, CF_ACT_DENY, CF_EV_REFUSED | CF_EV_UNDECODABLE);
+}
+
+/* The verdict of the io_uring write the task is in, if it is in one for
+ * this file: io_write's hook decides, this hook enforces. */
+static __always_inline int uring_verdict(struct task_struct *task, struct file *file, int *r)
+{
+	struct cf_verdict *v = bpf_task_storage_get(&cfgf_deny_verdict, task, 0, 0);
+
+	if (!v || !v->inside || v->file != (__u64)file)
+		return 0;
+	*r = v->verdict;
+	return 1;
+}
+
+/* The refusing hook, on the one path every write crosses that may fail
+ * it. It sees only (file, mask): the offset and data come from the
+ * io_uring request the task is in (io_write's hook), or from the system
+ * call, read from the task's saved user registers. Whatever it cannot
+ * decode, read or judge against the device's value, on a device an
+ * enforcing rule lands on, it refuses. Attached while the policy has
+ * deny, mask or virtualize rules. */
 static __always_inline int on_file_permission(struct file *file, int mask, int ret)
 {
 	struct vfio_pci_core_device *vdev;
 	const struct cf_policy *pol;
+	struct task_struct *task;
 	struct cf_access a;
 	struct pt_regs *regs;
 	__u64 nr, buf, cnt, pos, fpos;
 	struct cf_stats *st;
-	int denied = 0;
+	int r = CF_ALLOWED;
 
 	if (ret || !(mask & MAY_WRITE))
 		return ret;
@@ -114,43 +157,60 @@ static __always_inline int on_file_permission(struct file *file, int mask, int r
 	if (!vdev)
 		return 0;
 	pol = live_policy();
-	if (!pol || !(pol->flags & CF_POL_DENY))
+	if (!pol || !(pol->flags & CF_POL_ENFORCE))
 		return 0;
-	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-	nr = syscall_nr(regs);
-	buf = PT_REGS_PARM2_CORE_SYSCALL(regs);
-	cnt = PT_REGS_PARM3_CORE_SYSCALL(regs);
-	pos = PT_REGS_PARM4_CORE_SYSCALL(regs);
-	fpos = BPF_CORE_READ(file, f_pos);
-	if (nr == CF_NR_write || nr == CF_NR_writev || (nr == CF_NR_pwritev2 && pos == (__u64)-1))
-		pos = fpos; /* the file position, not an explicit offset */
+	task = bpf_get_current_task_btf();
 	dev_info_read(vdev, &a.d);
-
-	if (nr == CF_NR_write || nr == CF_NR_pwrite64 || nr == CF_NR_writev ||
-	    nr == CF_NR_pwritev || nr == CF_NR_pwritev2) {
-		denied = deny_write(pol, &a, buf, cnt, pos,
-				    nr != CF_NR_write && nr != CF_NR_pwrite64);
-	} else {
-		/* io_uring, inline or on an io-wq worker: io_write's hook decided */
-		struct cf_verdict *v = bpf_task_storage_get(&cfgf_deny_verdict,
-							    bpf_get_current_task_btf(), 0, 0);
-		if (v && v->armed && v->file == (__u64)file) {
-			v->armed = 0;
-			denied = 1;
-		}
+	if (!uring_verdict(task, file, &r)) {
+		regs = (struct pt_regs *)bpf_task_pt_regs(task);
+		nr = syscall_nr(regs);
+		buf = PT_REGS_PARM2_CORE_SYSCALL(regs);
+		cnt = PT_REGS_PARM3_CORE_SYSCALL(regs);
+		pos = PT_REGS_PARM4_CORE_SYSCALL(regs);
+		fpos = BPF_CORE_READ(file, f_pos);
+		if (nr == CF_NR_write || nr == CF_NR_writev ||
+		    (nr == CF_NR_pwritev2 && pos == (__u64)-1))
+			pos = fpos; /* the file position, not an explicit offset */
+		/* an io-wq or SQPOLL worker carries a copy of its creator's
+		 * registers: they say nothing of the write it is doing */
+		if (task->flags & CF_PF_IO_WORKER)
+			r = CF_REFUSED_UNDECODABLE;
+		else if (nr == CF_NR_write || nr == CF_NR_pwrite64 || nr == CF_NR_writev ||
+			 nr == CF_NR_pwritev || nr == CF_NR_pwritev2)
+			r = deny_write(pol, &a, buf, cnt, pos,
+				       nr != CF_NR_write && nr != CF_NR_pwrite64);
+		else
+			r = CF_REFUSED_UNDECODABLE;
 	}
-	if (!denied)
+	/* a call not decoded, or its iovecs unreadable: refused only where
+	 * an enforcing rule lands (a->d is still the device) */
+	if ((r == CF_REFUSED_UNDECODABLE || r == CF_REFUSED_UNREADABLE) &&
+	    !device_enforced(&a, pol))
+		r = CF_ALLOWED;
+	if (r == CF_ALLOWED)
 		return 0;
+	if (r == CF_REFUSED_UNDECODABLE)
+		report_undecodable(&a);
 	st = stats();
-	if (st)
-		st->denied++;
+	if (st) {
+		if (r == CF_DENIED)
+			st->denied++;
+		else if (r == CF_REFUSED_VALUE)
+			st->refused_value_unknown++;
+		else if (r == CF_REFUSED_UNREADABLE)
+			st->refused_unreadable_buffer++;
+		else
+			st->refused_undecodable_call++;
+	}
 	return -EPERM;
 }
 
-/* deny for io_uring WRITE, WRITE_FIXED and WRITEV: io_write runs in the
- * task that then asks security_file_permission (the submitter inline, an
- * io-wq worker otherwise); decide here on the request's buffer. Every
- * call re-decides, so a retried request is judged again. */
+/* io_uring's write (WRITE, WRITE_FIXED, WRITEV): io_write runs in the task
+ * that then asks security_file_permission (the submitter inline, an io-wq
+ * worker otherwise); decide here on the request's buffer, for the hook
+ * above while the task is inside io_write. Every call re-decides, so a
+ * retried request is judged again. An opcode not known here is refused
+ * as undecodable. */
 static __always_inline int on_io_write(struct io_kiocb *req, unsigned int issue_flags)
 {
 	struct vfio_pci_core_device *vdev;
@@ -161,7 +221,6 @@ static __always_inline int on_io_write(struct io_kiocb *req, unsigned int issue_
 	struct io_rw *rw;
 	__u64 addr, len, pos;
 	__u8 op;
-	int denied = 0;
 
 	vdev = vfio_pci_of(file);
 	if (!vdev)
@@ -169,10 +228,12 @@ static __always_inline int on_io_write(struct io_kiocb *req, unsigned int issue_
 	v = bpf_task_storage_get(&cfgf_deny_verdict, bpf_get_current_task_btf(), 0,
 				 BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!v)
-		return 0;
-	v->armed = 0;
+		return 0; /* no verdict: the hook above refuses as undecodable */
+	v->file = (__u64)file;
+	v->verdict = CF_ALLOWED;
+	v->inside = 1;
 	pol = live_policy();
-	if (!pol || !(pol->flags & CF_POL_DENY))
+	if (!pol || !(pol->flags & CF_POL_ENFORCE))
 		return 0;
 	/* the request's command data, an io_rw for reads and writes */
 	rw = (void *)req + bpf_core_field_offset(struct io_kiocb, cmd);
@@ -184,11 +245,20 @@ static __always_inline int on_io_write(struct io_kiocb *req, unsigned int issue_
 		pos = BPF_CORE_READ(file, f_pos);
 	dev_info_read(vdev, &a.d);
 	if (op == CF_IORING_OP_WRITE || op == CF_IORING_OP_WRITE_FIXED || op == CF_IORING_OP_WRITEV)
-		denied = deny_write(pol, &a, addr, len, pos, op == CF_IORING_OP_WRITEV);
-	if (denied) {
-		v->file = (__u64)file;
-		v->armed = 1;
-	}
+		v->verdict = deny_write(pol, &a, addr, len, pos, op == CF_IORING_OP_WRITEV);
+	else
+		v->verdict = CF_REFUSED_UNDECODABLE;
+	return 0;
+}
+
+/* io_write is done: its verdict is no one else's. */
+static __always_inline int on_io_write_done(void)
+{
+	struct cf_verdict *v = bpf_task_storage_get(&cfgf_deny_verdict, bpf_get_current_task_btf(),
+						    0, 0);
+
+	if (v)
+		v->inside = 0;
 	return 0;
 }
 

@@ -203,6 +203,7 @@ enum cf_count_kind {
 	CF_CNT_DENIED,
 	CF_CNT_RACE,
 	CF_CNT_UNVERIFIED,
+	CF_CNT_REFUSED,        /* the refusing hook could not judge the rule's bits */
 };
 
 static __always_inline __u64 *count_field(struct cf_counts *c, __u32 kind, __u32 action)
@@ -214,6 +215,8 @@ static __always_inline __u64 *count_field(struct cf_counts *c, __u32 kind, __u32
 		return &c->races;
 	case CF_CNT_UNVERIFIED:
 		return &c->unverified;
+	case CF_CNT_REFUSED:
+		return &c->refused;
 	}
 	if (action == CF_ACT_AUDIT)
 		return &c->audited;
@@ -245,6 +248,35 @@ static __always_inline void note_count(struct cf_access *a, __u32 slot,
 	a->c_kind[slot] = kind;
 	a->c_sent[slot] = sent;
 	a->c_changed[slot] = w->reg_pos < 4 ? changed << (8 * w->reg_pos) : 0;
+}
+
+/* Writer rows created so far; past CF_COUNT_WRITER_ROWS new writers count
+ * in their device's "other" row, for which the map keeps room. */
+__u64 cf_count_writer_rows;
+
+/* A new row for k. A writer past the writers' share becomes its device's
+ * "other" row (k is changed), so per-device sums stay exact. */
+static __always_inline struct cf_counts *count_row_new(struct cf_count_key *k)
+{
+	static const struct cf_counts zero;
+	struct cf_counts *c;
+
+	if (k->tgid && __sync_fetch_and_add(&cf_count_writer_rows, 1) >= CF_COUNT_WRITER_ROWS) {
+		/* a static const string here broke the object's BTF on 6.1 */
+		__builtin_memset(k->comm, 0, sizeof(k->comm));
+		k->comm[0] = 'o';
+		k->comm[1] = 't';
+		k->comm[2] = 'h';
+		k->comm[3] = 'e';
+		k->comm[4] = 'r';
+		k->tgid = 0;
+		cf_stat_inc(counts_other);
+		c = bpf_map_lookup_elem(&cfgf_counts, k);
+		if (c)
+			return c;
+	}
+	bpf_map_update_elem(&cfgf_counts, k, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&cfgf_counts, k);
 }
 
 /* Count what cf_flush decided on every rule owning one of the changed
@@ -279,12 +311,8 @@ __noinline int cf_count(struct cf_access *a, const struct cf_policy *pol)
 			continue;
 		__builtin_memcpy(k.rule, r->name, sizeof(k.rule));
 		c = bpf_map_lookup_elem(&cfgf_counts, &k);
-		if (!c) {
-			static const struct cf_counts zero;
-
-			bpf_map_update_elem(&cfgf_counts, &k, &zero, BPF_NOEXIST);
-			c = bpf_map_lookup_elem(&cfgf_counts, &k);
-		}
+		if (!c)
+			c = count_row_new(&k);
 		if (!c) {
 			st = stats();
 			if (st)
@@ -338,6 +366,10 @@ __noinline int cf_flush(struct cf_access *a, const struct cf_policy *pol)
 		cf_decide_verify(&m, req, hw, known, &d, &u);
 		if (d.changed) {
 			cf_stat_inc(races);
+			/* SIGKILL, queued from here (interrupts may be off), is
+			 * pending before the writer's call returns */
+			if (pol->flags & CF_POL_KILL)
+				bpf_send_signal(9);
 			sent = emit(a, &w, req, d.applied, d.changed, d.action, d.flags);
 			note_count(a, 0, &w, d.changed, CF_CNT_RACE, sent);
 		}
@@ -348,8 +380,23 @@ __noinline int cf_flush(struct cf_access *a, const struct cf_policy *pol)
 		}
 		return 0;
 	}
-	if (bpf_probe_read_user(&req, len_1_4(len), (void *)(a->buf + w.buf_pos)))
+	if (bpf_probe_read_user(&req, len_1_4(len), (void *)(a->buf + w.buf_pos))) {
+		/* Not mapped in the writer (probe reads fault nothing in), yet
+		 * vfio's copy_from_user would fault it in and write it: the
+		 * refusing hook refuses a write whose enforced bits it cannot
+		 * read. On vfio's path (the buffer went since) the bus check
+		 * judges what reaches the device. */
+		__u32 enforced = cf_protected(&m);
+
+		if (a->mode != CF_MODE_DENY || !enforced)
+			return 0;
+		if (!a->denied)
+			a->denied = CF_REFUSED_UNREADABLE;
+		sent = emit(a, &w, 0, 0, enforced, cf_top_action(enforced, &m),
+			    CF_EV_REFUSED | CF_EV_UNREADABLE);
+		note_count(a, 0, &w, enforced, CF_CNT_REFUSED, sent);
 		return 0;
+	}
 
 	if (a->mode == CF_MODE_READ) {
 		/* req holds what vfio returned; put the writer's own bits back */
@@ -367,19 +414,22 @@ __noinline int cf_flush(struct cf_access *a, const struct cf_policy *pol)
 		return 0;
 	}
 
-	/* Judged against the device; where its value is not known (no access
-	 * seen since the device's reset), against vfio's copy, and said so. */
-	cur = known == cf_bytes_mask(len) ? hw
-	      : cf_hw_current(hw, known, rd_kernel(a->d.vconfig + w.first, len));
+	/* Judged against the device only: bits whose value is not known are
+	 * refused by the refusing hook, never taken from vfio's copy. */
+	cur = hw & known;
 	if (a->mode == CF_MODE_DENY) {
 		cf_decide_deny(&m, req, cur, known, &d);
-		if (d.flags)
-			cf_stat_inc(hw_unknown);
 		if (d.changed) {
-			a->denied = 1;
+			int unknown = d.flags & CF_EV_HW_UNKNOWN;
+
+			if (unknown)
+				cf_stat_inc(hw_unknown);
+			if (!a->denied)
+				a->denied = unknown ? CF_REFUSED_VALUE : CF_DENIED;
 			sent = emit(a, &w, req, d.applied & cf_bytes_mask(len), d.changed, d.action,
 				    d.flags);
-			note_count(a, 0, &w, d.changed, CF_CNT_DENIED, sent);
+			note_count(a, 0, &w, d.changed, unknown ? CF_CNT_REFUSED : CF_CNT_DENIED,
+				   sent);
 		}
 		return 0;
 	}

@@ -68,6 +68,14 @@ static __always_inline int follows(const struct cf_watch *w, __u32 where)
 	return !w->narrowed || (w->track[cf_dword_word(dw)] >> (dw & 63)) & 1;
 }
 
+/* Out of line: the stats key on the stack would push the verify path's
+ * chain of calls past 512 bytes. */
+static __noinline int hw_full_inc(void)
+{
+	cf_stat_inc(hw_full);
+	return 0;
+}
+
 /* Record an access in the view. *old is the entry it lands in, if any. */
 static __always_inline void hw_note(__u64 bus, __u32 devfn, __u32 gen, __u32 where, __u32 size,
 				    __u32 value, int is_read, struct cf_hw_entry *old)
@@ -86,7 +94,8 @@ static __always_inline void hw_note(__u64 bus, __u32 devfn, __u32 gen, __u32 whe
 	}
 	e.gen = gen;
 	cf_hw_record(&e.v, where & 3, size, value, is_read);
-	bpf_map_update_elem(&cfgf_hw, &k, &e, BPF_ANY);
+	if (bpf_map_update_elem(&cfgf_hw, &k, &e, BPF_ANY))
+		hw_full_inc(); /* stays unknown: its protected bits are refused */
 }
 
 /* Does [where, where + size) write `bit` of the byte at `at`? */

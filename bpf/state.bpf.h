@@ -65,9 +65,11 @@ struct cf_shadow {
 	__u32 mask;  /* register bits held here */
 	__u32 value;
 };
+/* A plain hash: an evicted shadow would hand the writer the device's
+ * value. One entry per register of 256 devices; dropped at close. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256 * CF_MAX_RULES);
 	__type(key, struct cf_shadow_key);
 	__type(value, struct cf_shadow);
 } cfgf_shadow SEC(".maps");
@@ -90,19 +92,32 @@ struct {
 	__type(value, struct cf_plan);
 } cfgf_plan_build SEC(".maps");
 
-/* Exact counts per (device, rule): include/cfgfilter.h. */
+/* Exact counts per (device, writer, rule), bounded per writer:
+ * include/cfgfilter.h. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
+	__uint(max_entries, CF_COUNT_ROWS);
 	__type(key, struct cf_count_key);
 	__type(value, struct cf_counts);
 } cfgf_counts SEC(".maps");
 
-/* deny for io_uring: io_write's hook decides, the fmod_ret enforces. */
+/* What the refusing hook decides of a write (cf_access.denied). */
+enum cf_refusal {
+	CF_ALLOWED = 0,
+	CF_DENIED = 1,              /* a deny rule's bit would change */
+	CF_REFUSED_VALUE = 2,       /* value_unknown */
+	CF_REFUSED_UNREADABLE = 3,  /* unreadable_buffer */
+	CF_REFUSED_UNDECODABLE = 4, /* undecodable_call */
+};
+
+#define CF_PF_IO_WORKER 0x00000010 /* task->flags of io-wq and SQPOLL threads */
+
+/* io_uring: io_write's hook decides, the fmod_ret enforces while the
+ * task is inside that io_write. */
 struct cf_verdict {
 	__u64 file;
-	__u32 armed;
-	__u32 pad;
+	__u32 inside;  /* between fentry and fexit of io_write */
+	__u32 verdict; /* enum cf_refusal */
 };
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
@@ -118,9 +133,13 @@ struct cf_hw_entry {
 	struct cf_hw_val v;
 	__u32 gen;
 };
+/* A plain hash, not an LRU: nothing a decision needs is ever evicted by
+ * other traffic. Room for 256 watched devices' whole config space; a
+ * dword with no room stays unknown (counted hw_full), and the refusing
+ * hook refuses writes to the protected bits in it. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 32768); /* 32 devices' whole 4 KiB config space */
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256 * 1024);
 	__type(key, struct cf_hw_key);
 	__type(value, struct cf_hw_entry);
 } cfgf_hw SEC(".maps");
@@ -188,7 +207,7 @@ struct cf_access {
 	__u64 count;
 	__u64 policy_hash;
 	__u32 mode;  /* enum cf_mode */
-	__u32 denied;
+	__u32 denied; /* CF_MODE_DENY: enum cf_refusal, the first found */
 	__u32 value; /* CF_MODE_VERIFY: the bytes written to the device */
 	__u32 hw_gen; /* the device's generation in cfgf_watch */
 	__u32 g_reg, g_width, g_rules, g_active;

@@ -53,31 +53,46 @@ struct cf_decision {
 	__u32 flags;   /* enum cf_event_flags */
 };
 
-/* A write through vfio: cur is the device's value (vfio's copy where
- * `known` lacks bits: those decisions carry CF_EV_HW_UNKNOWN). */
+/* A write through vfio, after the refusing hook let it through: cur is
+ * the device's value, `known` which of its bits are. Only known bits are
+ * judged; vfio's copy never stands in for the device. A protected bit not
+ * known here (the device was reset between the two hooks) goes on as
+ * written, flagged CF_EV_HW_UNKNOWN: the bus check of what reaches the
+ * device judges it. */
 static __always_inline void cf_decide_write(const struct cf_masks *m, __u32 req, __u32 cur,
 					    __u32 known, struct cf_decision *d)
 {
-	__u32 protect = cf_protected(m);
+	__u32 protect = cf_protected(m) & known;
 
-	d->changed = cf_changed(req, cur, protect | m->audit);
+	d->changed = cf_changed(req, cur, (protect | m->audit) & known);
 	d->rewrite = cf_changed(req, cur, protect) != 0;
 	d->applied = d->rewrite ? cf_merge(req, cur, protect) : req;
 	d->action = cf_top_action(d->changed, m);
-	d->flags = ((protect | m->audit) & ~known ? CF_EV_HW_UNKNOWN : 0) |
+	d->flags = ((cf_protected(m) | m->audit) & ~known ? CF_EV_HW_UNKNOWN : 0) |
 		   (d->changed & m->deny ? CF_EV_DENY_FALLBACK : 0);
 }
 
-/* The deny hook: refuse a write that would change a deny bit; the event's
- * applied value is what the device keeps. */
+/* The refusing hook, before vfio sees the write: refuse it (changed != 0)
+ * if it would change a deny bit, or if the device's value of any enforced
+ * bit (deny, virtualize, mask) is not known: such a write cannot be
+ * judged, and is refused rather than judged against a stale copy. The
+ * event's applied value is what the device keeps. */
 static __always_inline void cf_decide_deny(const struct cf_masks *m, __u32 req, __u32 cur,
 					   __u32 known, struct cf_decision *d)
 {
-	d->changed = cf_changed(req, cur, m->deny);
+	__u32 unknown = cf_protected(m) & ~known;
+
 	d->rewrite = 0;
 	d->applied = cur;
+	if (unknown) {
+		d->changed = unknown;
+		d->action = cf_top_action(unknown, m);
+		d->flags = CF_EV_REFUSED | CF_EV_HW_UNKNOWN;
+		return;
+	}
+	d->changed = cf_changed(req, cur, m->deny);
 	d->action = CF_ACT_DENY;
-	d->flags = (cf_protected(m) | m->audit) & ~known ? CF_EV_HW_UNKNOWN : 0;
+	d->flags = 0;
 }
 
 /* A vfio write reaching the device (`written`), against the device's value

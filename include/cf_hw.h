@@ -2,8 +2,9 @@
 /* The device's config space as last seen on the bus: what the data plane
  * judges a write against. vfio's own copy (vconfig) holds only the bits
  * vfio virtualizes; for every bit it writes through, the device moves on
- * and vconfig keeps the value read at open. Shared by the BPF programs
- * and the unit tests. */
+ * and vconfig keeps the value read at open, so vconfig never stands in for
+ * the device: a byte not seen is unknown. Shared by the BPF programs and
+ * the unit tests. */
 #ifndef CF_HW_H
 #define CF_HW_H
 
@@ -70,13 +71,6 @@ static __always_inline __u32 cf_hw_bytes(__u32 lo, __u32 hi, __u32 shift, __u32 
 	__u64 both = (__u64)hi << 32 | lo;
 
 	return (__u32)(both >> (8 * (shift & 3))) & cf_bytes_mask(len);
-}
-
-/* The value a protected bit is judged against: the device's where it is
- * known, vfio's copy where it is not (the caller reports that). */
-static __always_inline __u32 cf_hw_current(__u32 hw, __u32 known, __u32 vconfig)
-{
-	return (hw & known) | (vconfig & ~known);
 }
 
 #endif

@@ -45,7 +45,9 @@ struct cf_plan_reg {
 };
 
 enum cf_plan_flags {
-	CF_PLAN_FULL = 1, /* more registers than CF_MAX_RULES: never, rules are bounded */
+	CF_PLAN_FULL = 1,     /* more registers than CF_MAX_RULES: never, rules are bounded */
+	CF_PLAN_ENFORCES = 2, /* a deny, mask or virtualize rule landed on the device:
+			       * a write the refusing hook cannot decode is refused */
 };
 
 /* Valid for one device while hash is the live policy's and vconfig is the
@@ -98,6 +100,8 @@ static __always_inline int cf_plan_add(struct cf_plan *p, __u32 reg, __u32 width
 	}
 	r->mask[(action - 1) & 3] |= mask;
 	r->rules[(action - 1) & 3] |= 1u << idx;
+	if (action != CF_ACT_AUDIT && mask)
+		p->flags |= CF_PLAN_ENFORCES;
 	p->dwords[cf_dword_word(dw)] |= 1ull << (dw & 63);
 	return 0;
 }
@@ -138,18 +142,17 @@ static __always_inline int cf_plan_touches(const struct cf_plan *p, __u64 pos, _
 }
 
 /* The register's rules and masks as one access in `mode` sees them: the
- * deny hook only deny rules, the read path only virtualize rules, the
- * check of a write reaching the device all but audit. */
+ * refusing hook and the check of a write reaching the device all but
+ * audit, the read path only virtualize rules. */
 static __always_inline __u32 cf_plan_rules_for(const struct cf_plan_reg *r, __u32 mode,
 					       __u32 *mask)
 {
 	__u32 rules = 0;
 
 	for (__u32 a = CF_ACT_AUDIT; a <= CF_ACT_MAX; a++) {
-		int on = mode == CF_MODE_DENY     ? a == CF_ACT_DENY
-			 : mode == CF_MODE_READ   ? a == CF_ACT_VIRTUALIZE
-			 : mode == CF_MODE_VERIFY ? a != CF_ACT_AUDIT
-						  : 1;
+		int on = mode == CF_MODE_READ ? a == CF_ACT_VIRTUALIZE
+			 : mode == CF_MODE_DENY || mode == CF_MODE_VERIFY ? a != CF_ACT_AUDIT
+									  : 1;
 		mask[a] = on ? r->mask[(a - 1) & 3] : 0;
 		rules |= on ? r->rules[(a - 1) & 3] : 0;
 	}

@@ -75,12 +75,18 @@ enum cf_policy_flags {
 	CF_POL_VIRTUALIZE = 2, /* has virtualize rules: the read path is needed */
 	CF_POL_ECAP = 4,       /* has extended-capability rules */
 	CF_POL_CAP = 8,        /* has rules on standard capabilities other than PCIe */
+	CF_POL_ENFORCE = 16,   /* has deny, mask or virtualize rules: the refusing
+				* hook (security_file_permission) is needed */
+	CF_POL_KILL = 32,      /* "on_violation kill": a writer whose protected bit
+				* reaches the device anyway (race) gets SIGKILL from
+				* the hook that saw it, before its call returns */
 };
 
 struct cf_policy {
 	__u32 nrules;
 	__u32 flags; /* enum cf_policy_flags */
-	__u64 hash;  /* FNV-1a 64 of the compiled rules: which policy is live */
+	__u64 hash;  /* FNV-1a 64 of the compiled rules (and "kill" after them
+		      * with on_violation kill): which policy is live */
 	struct cf_rule rules[CF_MAX_RULES];
 };
 
@@ -96,7 +102,8 @@ struct cf_seed {
 /* What one pass of the data plane is judging. */
 enum cf_mode {
 	CF_MODE_WRITE = 0,  /* a write through vfio, before vfio sees it */
-	CF_MODE_DENY = 1,   /* the deny hook: may the write happen at all */
+	CF_MODE_DENY = 1,   /* the refusing hook: may the write happen at all
+			     * (deny bits, and whether the filter can judge it) */
 	CF_MODE_READ = 2,   /* a read through vfio (virtualize) */
 	CF_MODE_VERIFY = 3, /* a vfio write reaching the device (races) */
 };
@@ -121,7 +128,16 @@ struct cf_counts {
 	__u64 unverified;     /* the rule's bits were written over an unknown device value */
 	__u64 rewrite_failed; /* the rewrite failed: the bits reached vfio unchanged */
 	__u64 events_lost;    /* of the above, with no event: the ring buffer was full */
+	__u64 refused;        /* the write failed with EPERM: the filter could not
+			       * judge the rule's bits (value_unknown, unreadable_buffer) */
 };
+
+/* Per-writer rows are bounded: past this many the writer's counts go to
+ * the device's "other" row (tgid 0, comm "other"), so the per-device sums
+ * stay exact however many processes write. The counts map holds the
+ * writers' rows and one "other" row per (device, rule): 256 devices. */
+#define CF_COUNT_WRITER_ROWS 8192
+#define CF_COUNT_ROWS (CF_COUNT_WRITER_ROWS + 256 * CF_MAX_RULES)
 
 /* Per-CPU counters; userspace sums the CPUs. */
 struct cf_stats {
@@ -135,13 +151,22 @@ struct cf_stats {
 	__u64 virt_reads;     /* reads whose virtualized bits were replaced */
 	__u64 races;          /* protected bits that changed in the device during a vfio write */
 	__u64 hw_unknown;     /* decisions on protected bits whose device value was not
-			       * known (judged against vfio's copy), and vfio writes of
-			       * such bits that could not be checked */
+			       * known: never judged against vfio's copy; refused by the
+			       * refusing hook, left unrewritten on vfio's path (the
+			       * bus check judges what reaches the device), or vfio
+			       * writes of such bits that could not be checked */
 	__u64 plans;          /* policies compiled for a device (include/cf_plan.h) */
 	__u64 plan_uncached;  /* compiled plans the plan map had no room for: used
 			       * for the one access, compiled again on the next */
 	__u64 counts_full;    /* rule counts lost: the counts map was full */
 	__u64 events;         /* events put in the ring buffer */
+	/* writes refused with EPERM because the filter could not judge them */
+	__u64 refused_value_unknown;     /* the device's value of protected bits unknown */
+	__u64 refused_unreadable_buffer; /* the writer's buffer could not be read */
+	__u64 refused_undecodable_call;  /* the call (ABI, iovec count, io_uring
+					  * opcode) could not be decoded */
+	__u64 hw_full;        /* hardware-view dwords the map had no room for */
+	__u64 counts_other;   /* rule counts that went to a device's "other" row */
 };
 
 enum cf_event_flags {
@@ -155,7 +180,12 @@ enum cf_event_flags {
 				   * before was not known); requested = what was
 				   * written to the device */
 	CF_EV_HW_UNKNOWN = 16,    /* the device's value of the protected bits was
-				   * not known: judged against vfio's copy */
+				   * not known (with REFUSED: the reason) */
+	CF_EV_UNREADABLE = 32,    /* with REFUSED: the writer's buffer was unreadable */
+	CF_EV_UNDECODABLE = 64,   /* with REFUSED: the call could not be decoded;
+				   * offset, width and values are 0 */
+	CF_EV_REFUSED = 128,      /* the write failed with EPERM: the filter could
+				   * not judge it */
 };
 
 /* One filtered write to one register. Values cover the bytes the write

@@ -93,15 +93,15 @@ static int preflight(struct load *l)
 		return cf_err("fentry cannot attach to vfio_pci_config_rw in module %s; nothing "
 			      "loaded (rerun with -v for detail)", CF_MODULE);
 	l->uring = cf_fentry_can_attach("io_write", NULL);
-	if (!l->uring && (l->policy.flags & CF_POL_DENY))
-		cf_info("fentry cannot attach to io_write here: deny bits written through io_uring "
-			"are masked instead of refused");
+	if (!l->uring && (l->policy.flags & CF_POL_ENFORCE))
+		cf_info("fentry cannot attach to io_write here: io_uring writes to devices an "
+			"enforcing rule lands on are refused (undecodable_call)");
 	/* The deny hook recognises vfio-pci device files by these addresses. */
 	l->ksyms[0] = (struct cf_ksym){ "vfio_device_fops", "vfio", 0 };
 	l->ksyms[1] = (struct cf_ksym){ "pci_bus_type", NULL, 0 };
 	cf_kallsyms(l->ksyms, 2);
-	if ((l->policy.flags & CF_POL_DENY) && (!l->ksyms[0].addr || !l->ksyms[1].addr))
-		return cf_err("deny rules need vfio_device_fops and pci_bus_type from /proc/kallsyms, "
+	if ((l->policy.flags & CF_POL_ENFORCE) && (!l->ksyms[0].addr || !l->ksyms[1].addr))
+		return cf_err("deny, mask and virtualize rules need vfio_device_fops and pci_bus_type from /proc/kallsyms, "
 			      "not found (is module vfio loaded? does kernel.kptr_restrict hide "
 			      "addresses from root?)");
 	return 0;
@@ -123,10 +123,12 @@ static int configure(struct load *l)
 	snprintf(hash, sizeof(hash), "%016llx", (unsigned long long)l->policy.hash);
 	memcpy((void *)skel->data_rodata->bpf_metadata_policy_hash, hash, sizeof(hash));
 	memcpy((void *)&skel->data_rodata->cf_live_policy, &l->policy, sizeof(l->policy));
-	/* A hook on every process's file I/O: attached only for deny rules. */
+	/* A hook on every process's file I/O: attached only for enforcing rules. */
 	bpf_program__set_autoattach(skel->progs.cfgfilter_deny, false);
 	bpf_program__set_autoattach(skel->progs.cfgfilter_deny_uring, false);
 	bpf_program__set_autoload(skel->progs.cfgfilter_deny_uring, l->uring);
+	bpf_program__set_autoattach(skel->progs.cfgfilter_deny_uring_done, false);
+	bpf_program__set_autoload(skel->progs.cfgfilter_deny_uring_done, l->uring);
 	/* The hardware view goes in first, and is seeded, before any program
 	 * decides on it. */
 	bpf_program__set_autoattach(skel->progs.cfgfilter_hw_read, false);
@@ -168,8 +170,12 @@ static int load_and_attach(struct load *l)
 	if (cfgfilter_bpf__attach(skel))
 		return cf_err("cannot attach to %s in module %s: %s; rerun with -v for detail",
 			      CF_ATTACH_POINT, CF_MODULE, strerror(errno));
-	if (!(l->policy.flags & CF_POL_DENY))
+	if (!(l->policy.flags & CF_POL_ENFORCE))
 		return 0;
+	if (l->uring && attach_one(skel->progs.cfgfilter_deny_uring_done,
+				   &skel->links.cfgfilter_deny_uring_done, "the end of io_uring's "
+				   "write verdict (fexit/io_write)"))
+		return 1;
 	if (l->uring && attach_one(skel->progs.cfgfilter_deny_uring,
 				   &skel->links.cfgfilter_deny_uring, "the io_uring deny hook "
 				   "(fentry/io_write)"))
@@ -245,7 +251,7 @@ static int run(const struct cf_parsed *p, struct load *l)
 	}
 	cf_info("loaded: %u rules (policy %016llx) on %s%s, pinned in %s; %d vfio devices' "
 		"config space read", l->policy.nrules, (unsigned long long)l->policy.hash,
-		CF_ATTACH_POINT, l->policy.flags & CF_POL_DENY ? " and the deny hook" : "",
+		CF_ATTACH_POINT, l->policy.flags & CF_POL_ENFORCE ? " and the refusing hook" : "",
 		CF_PIN_DIR, l->seeded);
 	return 0;
 }

@@ -107,18 +107,18 @@ static int apply(const char *file, bool strict, json_t *res)
 	}
 	close(seed);
 	close(fast);
-	/* The hook for new deny rules goes in before the switch; with the old
-	 * policy it denies nothing. */
-	if ((p.flags & CF_POL_DENY) && cf_deny_attach()) {
+	/* The refusing hook for new enforcing rules goes in before the switch;
+	 * with the old policy it refuses nothing. */
+	if ((p.flags & CF_POL_ENFORCE) && cf_deny_attach()) {
 		unchanged();
 		return 1;
 	}
 	if (cf_policy_install(&p)) {
-		if (!(live.policy.flags & CF_POL_DENY))
+		if (!(live.policy.flags & CF_POL_ENFORCE))
 			cf_deny_detach();
 		return 1;
 	}
-	if (!(p.flags & CF_POL_DENY))
+	if (!(p.flags & CF_POL_ENFORCE))
 		cf_deny_detach();
 	cf_info("applied: %u rules (policy %016llx), replacing %016llx", p.nrules,
 		(unsigned long long)p.hash, (unsigned long long)live.policy.hash);

@@ -74,6 +74,15 @@ static int print_json(const struct cf_live *l, int loaded, const struct cf_count
 				    json_integer((json_int_t)l->stats.plan_uncached));
 		json_object_set_new(counters, "counts_full",
 				    json_integer((json_int_t)l->stats.counts_full));
+		json_object_set_new(counters, "counts_other",
+				    json_integer((json_int_t)l->stats.counts_other));
+		json_object_set_new(counters, "refused_value_unknown",
+				    json_integer((json_int_t)l->stats.refused_value_unknown));
+		json_object_set_new(counters, "refused_unreadable_buffer",
+				    json_integer((json_int_t)l->stats.refused_unreadable_buffer));
+		json_object_set_new(counters, "refused_undecodable_call",
+				    json_integer((json_int_t)l->stats.refused_undecodable_call));
+		json_object_set_new(counters, "hw_full", json_integer((json_int_t)l->stats.hw_full));
 		json_object_set_new(o, "counters", counters);
 		pins = json_object();
 		for (size_t i = 0; i < cf_npins; i++)
@@ -115,13 +124,23 @@ static void print_text(const struct cf_live *l, const struct cf_count_row *rows,
 	       (unsigned long long)l->stats.rewrite_failed,
 	       (unsigned long long)l->stats.deny_fallback, (unsigned long long)l->stats.races,
 	       (unsigned long long)l->stats.hw_unknown);
+	printf("refused:     %llu writes the filter could not judge: %llu value_unknown, "
+	       "%llu unreadable_buffer, %llu undecodable_call\n",
+	       (unsigned long long)(l->stats.refused_value_unknown +
+				    l->stats.refused_unreadable_buffer +
+				    l->stats.refused_undecodable_call),
+	       (unsigned long long)l->stats.refused_value_unknown,
+	       (unsigned long long)l->stats.refused_unreadable_buffer,
+	       (unsigned long long)l->stats.refused_undecodable_call);
 	printf("hardware:    config space of %u vfio device%s followed on the bus; %llu "
-	       "decisions without the device's value\n", l->hw_devices,
-	       l->hw_devices == 1 ? "" : "s", (unsigned long long)l->stats.hw_unknown);
+	       "decisions without the device's value; %llu dwords with no room (hw_full)\n",
+	       l->hw_devices, l->hw_devices == 1 ? "" : "s",
+	       (unsigned long long)l->stats.hw_unknown, (unsigned long long)l->stats.hw_full);
 	printf("plans:       the policy compiled %llu times for a device (%llu not cached: "
-	       "the plan map was full); %llu rule counts lost (the counts map was full)\n",
+	       "the plan map was full); %llu rule counts lost (the counts map was full), "
+	       "%llu counted in a device's \"other\" writer row\n",
 	       (unsigned long long)l->stats.plans, (unsigned long long)l->stats.plan_uncached,
-	       (unsigned long long)l->stats.counts_full);
+	       (unsigned long long)l->stats.counts_full, (unsigned long long)l->stats.counts_other);
 	cf_counts_print(stdout, rows, nrows);
 	printf("policy:      %016llx, %u rules\n", (unsigned long long)l->policy.hash,
 	       l->policy.nrules);

@@ -66,8 +66,30 @@ static void strings_of(const struct cf_event *e, const struct cf_policy *policy,
 	t->dev[CF_DEV_LEN] = 0;
 }
 
+/* Was the writer killed for it (on_violation kill, a race under the
+ * policy the event names)? */
+static int writer_killed(const struct cf_event *e, const struct cf_policy *policy)
+{
+	return (e->flags & CF_EV_RACE) && !(e->flags & CF_EV_HW_UNKNOWN) && policy &&
+	       (policy->flags & CF_POL_KILL) && policy->hash == e->policy_hash;
+}
+
+/* Why the filter refused a write it could not judge, or NULL. */
+const char *cf_event_reason(const struct cf_event *e)
+{
+	if (!(e->flags & CF_EV_REFUSED))
+		return NULL;
+	if (e->flags & CF_EV_UNDECODABLE)
+		return "undecodable_call";
+	if (e->flags & CF_EV_UNREADABLE)
+		return "unreadable_buffer";
+	return "value_unknown";
+}
+
 static const char *result(const struct cf_event *e)
 {
+	if (e->flags & CF_EV_REFUSED)
+		return "refused";
 	if ((e->flags & CF_EV_RACE) && (e->flags & CF_EV_HW_UNKNOWN))
 		return "unverified";
 	if (e->flags & CF_EV_RACE)
@@ -101,9 +123,21 @@ int cf_event_text(const struct cf_event *e, const struct cf_policy *policy,
 	struct strings t;
 
 	strings_of(e, policy, boot_to_real_ns, &t);
+	if (cf_event_reason(e))
+		return snprintf(buf, len,
+				"%s %s [%04x:%04x] pid %u (%s)%s%s %s %s: offset 0x%03x width %u "
+				"REFUSED (EPERM): %s",
+				t.ts, t.dev, e->vendor, e->device, e->pid, t.comm, vm ? " vm " : "",
+				vm ? vm : "", cf_action_name(e->action),
+				e->flags & CF_EV_UNDECODABLE ? "-" : t.rules, e->offset, e->width,
+				e->flags & CF_EV_UNDECODABLE
+					? "a call the filter cannot decode (ABI, iovec count or io_uring opcode)"
+				: e->flags & CF_EV_UNREADABLE
+					? "the writer's buffer could not be read"
+					: "the device's value of the protected bits is not known");
 	return snprintf(buf, len,
 			"%s %s [%04x:%04x] pid %u (%s)%s%s %s %s: offset 0x%03x width %u "
-			"requested 0x%0*x applied 0x%0*x bits 0x%0*x%s%s",
+			"requested 0x%0*x applied 0x%0*x bits 0x%0*x%s%s%s",
 			t.ts, t.dev, e->vendor, e->device, e->pid, t.comm, vm ? " vm " : "", vm ? vm : "",
 			cf_action_name(e->action), t.rules,
 			e->offset, e->width, e->width * 2, e->requested, e->width * 2, e->applied,
@@ -115,7 +149,8 @@ int cf_event_text(const struct cf_event *e, const struct cf_policy *policy,
 			: e->flags & CF_EV_DENY_FALLBACK ? " (deny hook not on this write path: masked)"
 			: e->action == CF_ACT_DENY ? " DENIED (EPERM)" : "",
 			(e->flags & CF_EV_HW_UNKNOWN) && !(e->flags & CF_EV_RACE)
-				? " (device value unknown: judged against vfio's copy)" : "");
+				? " (device value unknown: those bits left to the bus check)" : "",
+			writer_killed(e, policy) ? " (writer killed: on_violation kill)" : "");
 }
 
 int cf_event_json(const struct cf_event *e, const struct cf_policy *policy,
@@ -155,6 +190,10 @@ int cf_event_json(const struct cf_event *e, const struct cf_policy *policy,
 	json_object_set_new(o, "rules", names);
 	json_object_set_new(o, "action", json_string(cf_action_name(e->action)));
 	json_object_set_new(o, "result", json_string(result(e)));
+	if (cf_event_reason(e))
+		json_object_set_new(o, "reason", json_string(cf_event_reason(e)));
+	if (writer_killed(e, policy))
+		json_object_set_new(o, "writer_killed", json_true());
 	cf_hex(h, sizeof(h), e->reg_offset, 2);
 	json_object_set_new(o, "register", json_string(h));
 	cf_hex(h, sizeof(h), e->write_offset, 2);
@@ -162,10 +201,10 @@ int cf_event_json(const struct cf_event *e, const struct cf_policy *policy,
 	json_object_set_new(o, "write_len", json_integer(e->write_len));
 	snprintf(h, sizeof(h), "%016llx", (unsigned long long)e->policy_hash);
 	json_object_set_new(o, "policy_hash", json_string(h));
-	/* what "bits" was measured against: the device, or vfio's copy where
-	 * the device's value was not known */
+	/* what "bits" was measured against: the device; "unknown" where its
+	 * value was not known (vfio's copy never stands in for it) */
 	json_object_set_new(o, "judged_against", json_string(e->flags & CF_EV_HW_UNKNOWN
-								 ? "vfio_copy" : "device"));
+								 ? "unknown" : "device"));
 
 	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);

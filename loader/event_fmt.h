@@ -21,6 +21,9 @@ long long cf_clock_ns(int clock_id);
 /* boot_to_real_ns: CLOCK_REALTIME - CLOCK_BOOTTIME, to date the event.
  * vm: the VM the writer is (vm_name.h), or NULL when not resolved.
  * Both return the number of characters written (snprintf-style). */
+/* Why the filter refused a write it could not judge ("value_unknown",
+ * "unreadable_buffer", "undecodable_call"), or NULL. */
+const char *cf_event_reason(const struct cf_event *e);
 int cf_event_text(const struct cf_event *e, const struct cf_policy *policy,
 		  long long boot_to_real_ns, const char *vm, char *buf, size_t len);
 int cf_event_json(const struct cf_event *e, const struct cf_policy *policy,

@@ -92,6 +92,7 @@ int cf_policy_install(const struct cf_policy *p)
 	struct bpf_map_info info = { 0 };
 	__u32 len = sizeof(info), zero = 0;
 	int old = live_inner_fd(), slot = -1, meta = -1, fresh = -1, btf = -1, ret = -1;
+	struct cf_policy was;
 	char path[256];
 
 	if (old < 0)
@@ -119,17 +120,25 @@ int cf_policy_install(const struct cf_policy *p)
 	slot = cf_pinned_fd(CF_PIN_POLICY_SLOT);
 	if (slot < 0)
 		goto out;
+	/* The hot page's copies count only while their hash is this one: set
+	 * it before the switch, so a loader killed between the two leaves the
+	 * old policy deciding every write through the slow path (status shows
+	 * the old one too), never copies of the old policy's plans deciding
+	 * under the new one. */
+	if (bpf_map_lookup_elem(old, &zero, &was) || cf_fast_set_hash(p->hash)) {
+		cf_err("cannot prepare the switch (policy hash in %s/%s); the old policy stays",
+		       CF_PIN_DIR, CF_PIN_FAST);
+		goto out;
+	}
 	/* The switch: one pointer swap, RCU-protected for running programs. */
 	if (bpf_map_update_elem(slot, &zero, &fresh, BPF_ANY)) {
 		cf_err("cannot switch to the new policy: %s; the old one stays", strerror(errno));
+		if (cf_fast_set_hash(was.hash))
+			cf_err("and the hot page still names the new policy: writes take the slow "
+			       "path, judged by the old policy, until the next apply");
 		goto out;
 	}
 	ret = 0;
-	/* Until this store the copies of the old policy's plans still decide
-	 * writes to registers it left alone: the old policy, whole. */
-	if (cf_fast_set_hash(p->hash))
-		cf_err("policy switched, but the write path still takes writes to registers "
-		       "the old policy left alone as uncovered; run 'cfgfilter policy apply' again");
 	meta = cf_pinned_fd(CF_PIN_META);
 	if (meta < 0 || set_metadata_hash(meta, p))
 		cf_err("policy switched, but bpf_metadata_policy_hash was not updated: %s",
@@ -179,10 +188,15 @@ int cf_deny_attach(void)
 	cf_pin_path(path, sizeof(path), CF_PIN_LINK_DENY);
 	if (access(path, F_OK) == 0)
 		return 0;
-	/* the io_uring decider first: the enforcer acts on its verdicts */
+	/* the io_uring decider first (its end before it): the enforcer acts
+	 * on its verdicts, and refuses io_uring writes with none */
 	cf_pin_path(path, sizeof(path), CF_PIN_PROG_DENY_URING);
-	if (access(path, F_OK) == 0 && attach_pinned(CF_PIN_PROG_DENY_URING, CF_PIN_LINK_DENY_URING))
+	if (access(path, F_OK) == 0 &&
+	    (attach_pinned(CF_PIN_PROG_DENY_URING_DONE, CF_PIN_LINK_DENY_URING_DONE) ||
+	     attach_pinned(CF_PIN_PROG_DENY_URING, CF_PIN_LINK_DENY_URING))) {
+		cf_deny_detach();
 		return -1;
+	}
 	if (attach_pinned(CF_PIN_PROG_DENY, CF_PIN_LINK_DENY)) {
 		cf_deny_detach();
 		return -1;
@@ -197,6 +211,8 @@ void cf_deny_detach(void)
 	cf_pin_path(path, sizeof(path), CF_PIN_LINK_DENY);
 	unlink(path);
 	cf_pin_path(path, sizeof(path), CF_PIN_LINK_DENY_URING);
+	unlink(path);
+	cf_pin_path(path, sizeof(path), CF_PIN_LINK_DENY_URING_DONE);
 	unlink(path);
 }
 

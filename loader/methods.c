@@ -28,13 +28,12 @@ const char *cf_method_of(unsigned int action, const struct cf_live *l)
 
 		if (!l->deny_attached)
 			return "NOT ATTACHED: masked instead";
-		/* what else reaches vfio is masked, unless no rewrite here */
 		snprintf(m, sizeof(m),
-			 "EPERM (fmod_ret security_file_permission) for pwrite, writev, pwritev, "
-			 "pwritev2%s; %s: %s",
-			 l->deny_uring_attached ? " and io_uring (fentry io_write)" : "",
-			 l->deny_uring_attached ? "other paths (splice)" : "io_uring and other paths",
-			 cf_fallbacks(l) ? "NOT filtered, no buffer rewrite on this kernel" : "masked");
+			 "EPERM (fmod_ret security_file_permission) for write, pwrite64, writev, "
+			 "pwritev, pwritev2 (x86-64, up to 16 iovecs)%s; any other call is refused "
+			 "whole (undecodable_call)",
+			 l->deny_uring_attached ? " and io_uring WRITE, WRITEV, WRITE_FIXED (fentry io_write)"
+						: "");
 		return m;
 	}
 	case CF_ACT_AUDIT:

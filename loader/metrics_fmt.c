@@ -142,7 +142,19 @@ void cf_metrics_write(FILE *f, const struct cf_metrics_in *in)
 	    "Events dropped because the ring buffer was full (the counts stay exact).",
 	    s->events_lost);
 	one(f, "cfgfilter_hw_unknown_decisions_total", "counter",
-	    "Decisions made without the device's value, against vfio's copy.", s->hw_unknown);
+	    "Decisions on protected bits whose device value was not known (never judged "
+	    "against vfio's copy).", s->hw_unknown);
+	head(f, "cfgfilter_host_refused_writes_total", "counter",
+	     "Config writes failed with EPERM because the filter could not judge them, by reason.");
+	fprintf(f, "cfgfilter_host_refused_writes_total{reason=\"value_unknown\"} %llu\n",
+		(unsigned long long)s->refused_value_unknown);
+	fprintf(f, "cfgfilter_host_refused_writes_total{reason=\"unreadable_buffer\"} %llu\n",
+		(unsigned long long)s->refused_unreadable_buffer);
+	fprintf(f, "cfgfilter_host_refused_writes_total{reason=\"undecodable_call\"} %llu\n",
+		(unsigned long long)s->refused_undecodable_call);
+	one(f, "cfgfilter_hw_full_total", "counter",
+	    "Hardware-view dwords the map had no room for (their protected bits are refused).",
+	    s->hw_full);
 	one(f, "cfgfilter_virtualized_reads_total", "counter",
 	    "Reads whose virtualized bits were replaced by the writer's own.", s->virt_reads);
 	one(f, "cfgfilter_plans_compiled_total", "counter",

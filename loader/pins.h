@@ -11,9 +11,11 @@
 #define CF_PIN_LINK "link_config_write" /* pinned last: its presence means loaded */
 #define CF_PIN_LINK_DENY "link_deny"
 #define CF_PIN_LINK_DENY_URING "link_deny_uring"
-/* Programs, so apply can attach the deny hooks later. */
+#define CF_PIN_LINK_DENY_URING_DONE "link_deny_uring_done"
+/* Programs, so apply can attach the refusing hooks later. */
 #define CF_PIN_PROG_DENY "prog_deny"
 #define CF_PIN_PROG_DENY_URING "prog_deny_uring" /* absent when io_write is not in BTF */
+#define CF_PIN_PROG_DENY_URING_DONE "prog_deny_uring_done"
 /* Maps. */
 #define CF_PIN_EVENTS "events"
 #define CF_PIN_STATS "stats"

@@ -323,16 +323,43 @@ static void sort_rules(struct cf_policy *p)
 	}
 }
 
-static __u64 fnv1a64(const void *data, size_t len)
+static __u64 fnv1a64_more(__u64 h, const void *data, size_t len)
 {
 	const unsigned char *b = data;
-	__u64 h = 0xcbf29ce484222325ULL;
 
 	for (size_t i = 0; i < len; i++) {
 		h ^= b[i];
 		h *= 0x100000001b3ULL;
 	}
 	return h;
+}
+
+static __u64 fnv1a64(const void *data, size_t len)
+{
+	return fnv1a64_more(0xcbf29ce484222325ULL, data, len);
+}
+
+/* "on_violation kill|report": what happens to a writer whose protected bit
+ * reaches the device anyway (a race with its own buffer). Report (the
+ * default) or SIGKILL from the hook that saw it. */
+static int parse_on_violation(struct cursor *c, const char *w, const char *eol,
+			      struct cf_policy *out)
+{
+	const char *we;
+
+	w = skip_space(w, eol);
+	we = word_end(w, eol);
+	if (we - w == 4 && !memcmp(w, "kill", 4))
+		out->flags |= CF_POL_KILL;
+	else if (we - w == 6 && !memcmp(w, "report", 6))
+		out->flags &= ~CF_POL_KILL;
+	else
+		return fail(c, w, "expected 'kill' or 'report' after 'on_violation'");
+	w = skip_space(we, eol);
+	if (w != eol && *w != '#')
+		return fail(c, w, "expected end of line after 'on_violation %s'",
+			    out->flags & CF_POL_KILL ? "kill" : "report");
+	return 0;
 }
 
 int cf_policy_parse(const char *text, size_t len, const char *fname, struct cf_policy *out,
@@ -362,6 +389,12 @@ int cf_policy_parse(const char *text, size_t len, const char *fname, struct cf_p
 		we = word_end(w, eol);
 		if (we == w)
 			return fail(&c, w, "expected an action (mask, virtualize, deny or audit)");
+		if (we - w == 12 && !memcmp(w, "on_violation", 12)) {
+			if (parse_on_violation(&c, we, eol, out))
+				return -1;
+			p = eol + 1;
+			continue;
+		}
 		if (parse_action(&c, w, we - w, &r.action))
 			return -1;
 		w = skip_space(we, eol);
@@ -415,19 +448,23 @@ int cf_policy_parse(const char *text, size_t len, const char *fname, struct cf_p
 
 void cf_policy_finish(struct cf_policy *out)
 {
-	out->flags = 0;
+	out->flags &= CF_POL_KILL; /* a setting; the rest follows from the rules */
 	for (__u32 i = 0; i < out->nrules; i++) {
 		const struct cf_rule *r = &out->rules[i];
 		if (r->action == CF_ACT_DENY)
 			out->flags |= CF_POL_DENY;
 		if (r->action == CF_ACT_VIRTUALIZE)
 			out->flags |= CF_POL_VIRTUALIZE;
+		if (r->action != CF_ACT_AUDIT)
+			out->flags |= CF_POL_ENFORCE;
 		if (r->anchor == CF_ANCHOR_ECAP)
 			out->flags |= CF_POL_ECAP;
 		if (r->anchor == CF_ANCHOR_CAP && r->cap_id != CF_PCI_CAP_ID_EXP)
 			out->flags |= CF_POL_CAP;
 	}
 	out->hash = fnv1a64(out->rules, out->nrules * sizeof(out->rules[0]));
+	if (out->flags & CF_POL_KILL)
+		out->hash = fnv1a64_more(out->hash, "kill", 4);
 }
 
 int cf_policy_without_rewrite(struct cf_policy *p)
@@ -515,6 +552,9 @@ void cf_policy_describe(const struct cf_policy *p, char *buf, size_t buflen)
 	char a[32], sel[32];
 
 	buf[0] = 0;
+	if (p->flags & CF_POL_KILL)
+		used += snprintf(buf, buflen, "on_violation kill: a writer whose protected bit "
+				 "reaches the device anyway gets SIGKILL\n");
 	for (__u32 i = 0; i < p->nrules && used < buflen; i++) {
 		const struct cf_rule *r = &p->rules[i];
 		cf_selector_text(r, sel, sizeof(sel));

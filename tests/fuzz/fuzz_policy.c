@@ -222,14 +222,26 @@ static void check_policy(const struct cf_policy *p, const uint8_t *data, size_t 
 			flags |= CF_POL_DENY;
 		if (r->action == CF_ACT_VIRTUALIZE)
 			flags |= CF_POL_VIRTUALIZE;
+		if (r->action != CF_ACT_AUDIT)
+			flags |= CF_POL_ENFORCE;
 		if (r->anchor == CF_ANCHOR_ECAP)
 			flags |= CF_POL_ECAP;
 		if (r->anchor == CF_ANCHOR_CAP && r->cap_id != CF_PCI_CAP_ID_EXP)
 			flags |= CF_POL_CAP;
 		check_round_trip(r, data, size);
 	}
-	CHECK(p->flags == flags);
-	CHECK(p->hash == fnv1a64(p->rules, p->nrules * sizeof(p->rules[0])));
+	/* on_violation is a setting, not derived from the rules */
+	CHECK((p->flags & ~CF_POL_KILL) == flags);
+	{
+		__u64 h = fnv1a64(p->rules, p->nrules * sizeof(p->rules[0]));
+		const unsigned char *k = (const unsigned char *)"kill";
+
+		for (int i = 0; (p->flags & CF_POL_KILL) && i < 4; i++) {
+			h ^= k[i];
+			h *= 0x100000001b3ULL;
+		}
+		CHECK(p->hash == h);
+	}
 	/* unused slots stay zero */
 	for (__u32 i = p->nrules; i < CF_MAX_RULES; i++)
 		for (size_t b = 0; b < sizeof(p->rules[i]); b++)

@@ -63,6 +63,7 @@ static void test_decisions_match_bitwise_reference(void **state)
 		uint32_t req = rnd(), cur = rnd(), known = known_bytes(), shadow = rnd(), held = rnd();
 		uint32_t w_changed = 0, w_applied_if = 0, d_changed = 0, r_race = 0, r_unv = 0, back = 0;
 		unsigned int w_top = 0, d_top = 0, race_top = 0, unv_top = 0, rewrite = 0, unknown = 0;
+		unsigned int w_deny = 0;
 		struct cf_decision d, race, unv;
 		struct cf_masks m;
 
@@ -83,15 +84,18 @@ static void test_decisions_match_bitwise_reference(void **state)
 			assert_int_equal(ref_bit(m.audit, i), o == CF_ACT_AUDIT);
 			if (o && !is_known)
 				unknown = 1;
-			/* write */
-			if (o && differs) {
+			/* write: only bits whose device value is known are judged */
+			if (o && is_known && differs) {
 				w_changed += ref_pow2(i);
 				if (o > w_top)
 					w_top = o;
+				if (o == CF_ACT_DENY)
+					w_deny = 1;
 			}
-			if (protected_ && differs)
+			if (protected_ && is_known && differs)
 				rewrite = 1;
-			w_applied_if += (protected_ ? ref_bit(cur, i) : ref_bit(req, i)) * ref_pow2(i);
+			w_applied_if += (protected_ && is_known ? ref_bit(cur, i) : ref_bit(req, i)) *
+					ref_pow2(i);
 			/* deny */
 			if (o == CF_ACT_DENY && differs) {
 				d_changed += ref_pow2(i);
@@ -122,14 +126,22 @@ static void test_decisions_match_bitwise_reference(void **state)
 		if (w_changed)
 			assert_int_equal(d.action, w_top);
 		assert_int_equal(d.flags, (unknown ? CF_EV_HW_UNKNOWN : 0) |
-						  (d_changed ? CF_EV_DENY_FALLBACK : 0));
+						  (w_deny ? CF_EV_DENY_FALLBACK : 0));
 
+		/* the refusing hook: an enforced bit of unknown value refuses
+		 * the write (those bits are r_unv); else a deny bit changing */
 		cf_decide_deny(&m, req, cur, known, &d);
-		assert_int_equal(d.changed, d_changed);
 		assert_int_equal(d.applied, cur);
-		if (d_changed)
-			assert_int_equal(d.action, d_top);
-		assert_int_equal(d.flags, unknown ? CF_EV_HW_UNKNOWN : 0);
+		if (r_unv) {
+			assert_int_equal(d.changed, r_unv);
+			assert_int_equal(d.action, unv_top);
+			assert_int_equal(d.flags, CF_EV_REFUSED | CF_EV_HW_UNKNOWN);
+		} else {
+			assert_int_equal(d.changed, d_changed);
+			if (d_changed)
+				assert_int_equal(d.action, d_top);
+			assert_int_equal(d.flags, 0);
+		}
 
 		cf_decide_verify(&m, req, cur, known, &race, &unv);
 		assert_int_equal(race.changed, r_race);
@@ -179,12 +191,37 @@ static void test_deny_outranks_audit(void **state)
 	assert_int_equal(d.flags, CF_EV_DENY_FALLBACK);
 }
 
+/* SERR under mask, the device's Command not known (voided by a reset, or
+ * evicted): the refusing hook refuses, the write path never takes vfio's
+ * copy for the device and leaves the bit to the bus check. */
+static void test_unknown_value_refused_not_guessed(void **state)
+{
+	struct cf_decision d;
+	struct cf_masks m;
+
+	cf_precedence(0, 0, 0x0100, 0, &m);
+	cf_decide_deny(&m, 0x0100, 0x0000, 0x00ff, &d);
+	assert_int_equal(d.changed, 0x0100);
+	assert_int_equal(d.action, CF_ACT_MASK);
+	assert_int_equal(d.flags, CF_EV_REFUSED | CF_EV_HW_UNKNOWN);
+	cf_decide_write(&m, 0x0100, 0x0000, 0x00ff, &d);
+	assert_int_equal(d.rewrite, 0);
+	assert_int_equal(d.applied, 0x0100);
+	assert_int_equal(d.flags, CF_EV_HW_UNKNOWN);
+	/* known: masked as ever */
+	cf_decide_deny(&m, 0x0100, 0x0000, 0xffff, &d);
+	assert_int_equal(d.changed, 0);
+	cf_decide_write(&m, 0x0100, 0x0000, 0xffff, &d);
+	assert_int_equal(d.applied, 0x0000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_decisions_match_bitwise_reference),
 		cmocka_unit_test(test_seed_policy_example),
 		cmocka_unit_test(test_deny_outranks_audit),
+		cmocka_unit_test(test_unknown_value_refused_not_guessed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -342,7 +342,7 @@ static void test_json_rewrite_failed_result(void **state)
 	json_decref(o);
 }
 
-/* What the bits were judged against: the device, or vfio's copy. */
+/* What the bits were judged against: the device, or nothing (unknown). */
 static void test_json_judged_against(void **state)
 {
 	static const struct {
@@ -350,10 +350,13 @@ static void test_json_judged_against(void **state)
 		const char *result, *against;
 	} cases[] = {
 		{ 0, "filtered", "device" },
-		{ CF_EV_HW_UNKNOWN, "filtered", "vfio_copy" },
+		{ CF_EV_HW_UNKNOWN, "filtered", "unknown" },
 		{ CF_EV_RACE, "race", "device" },
-		{ CF_EV_RACE | CF_EV_HW_UNKNOWN, "unverified", "vfio_copy" },
-		{ CF_EV_REWRITE_FAILED | CF_EV_HW_UNKNOWN, "rewrite_failed", "vfio_copy" },
+		{ CF_EV_RACE | CF_EV_HW_UNKNOWN, "unverified", "unknown" },
+		{ CF_EV_REWRITE_FAILED | CF_EV_HW_UNKNOWN, "rewrite_failed", "unknown" },
+		{ CF_EV_REFUSED | CF_EV_HW_UNKNOWN, "refused", "unknown" },
+		{ CF_EV_REFUSED | CF_EV_UNREADABLE, "refused", "device" },
+		{ CF_EV_REFUSED | CF_EV_UNDECODABLE, "refused", "device" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -368,7 +371,67 @@ static void test_json_judged_against(void **state)
 	}
 }
 
-static void test_text_says_when_judged_against_vfio_copy(void **state)
+/* A refused write names its reason, in JSON and in text. */
+static void test_refused_reason(void **state)
+{
+	static const struct {
+		__u8 flags;
+		const char *reason, *text;
+	} cases[] = {
+		{ CF_EV_REFUSED | CF_EV_HW_UNKNOWN, "value_unknown", "REFUSED (EPERM): the device's value" },
+		{ CF_EV_REFUSED | CF_EV_UNREADABLE, "unreadable_buffer", "REFUSED (EPERM): the writer's buffer" },
+		{ CF_EV_REFUSED | CF_EV_UNDECODABLE, "undecodable_call", "REFUSED (EPERM): a call" },
+	};
+	char buf[512];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct cf_event e = devctl_event();
+		json_t *o;
+
+		e.flags = cases[i].flags;
+		o = render_json(&e, &seed);
+		assert_string_equal(jstr(o, "result"), "refused");
+		assert_string_equal(jstr(o, "reason"), cases[i].reason);
+		json_decref(o);
+		cf_event_text(&e, &seed, BOOT_TO_REAL_NS, NULL, buf, sizeof(buf));
+		assert_non_null(strstr(buf, cases[i].text));
+	}
+	{
+		struct cf_event e = devctl_event();
+		json_t *o = render_json(&e, &seed);
+
+		assert_null(json_object_get(o, "reason"));
+		json_decref(o);
+	}
+}
+
+/* A race under on_violation kill says the writer was killed; not under
+ * another policy, not for an unverified write. */
+static void test_race_writer_killed(void **state)
+{
+	struct cf_policy kill = seed;
+	struct cf_event e = devctl_event();
+	char buf[512];
+	json_t *o;
+
+	kill.flags |= CF_POL_KILL;
+	e.policy_hash = kill.hash;
+	e.flags = CF_EV_RACE;
+	o = render_json(&e, &kill);
+	assert_true(json_is_true(json_object_get(o, "writer_killed")));
+	json_decref(o);
+	cf_event_text(&e, &kill, BOOT_TO_REAL_NS, NULL, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "(writer killed: on_violation kill)"));
+	o = render_json(&e, &seed); /* the policy does not kill */
+	assert_null(json_object_get(o, "writer_killed"));
+	json_decref(o);
+	e.flags = CF_EV_RACE | CF_EV_HW_UNKNOWN;
+	o = render_json(&e, &kill);
+	assert_null(json_object_get(o, "writer_killed"));
+	json_decref(o);
+}
+
+static void test_text_says_when_device_value_unknown(void **state)
 {
 	struct cf_event e = devctl_event();
 	char buf[512];
@@ -377,7 +440,7 @@ static void test_text_says_when_judged_against_vfio_copy(void **state)
 	assert_null(strstr(buf, "device value unknown"));
 	e.flags = CF_EV_HW_UNKNOWN;
 	cf_event_text(&e, &seed, BOOT_TO_REAL_NS, NULL, buf, sizeof(buf));
-	assert_non_null(strstr(buf, "(device value unknown: judged against vfio's copy)"));
+	assert_non_null(strstr(buf, "(device value unknown: those bits left to the bus check)"));
 	e.flags = CF_EV_RACE | CF_EV_HW_UNKNOWN;
 	cf_event_text(&e, &seed, BOOT_TO_REAL_NS, NULL, buf, sizeof(buf));
 	assert_non_null(strstr(buf, "UNVERIFIED: written to the device; its value before was not known"));
@@ -643,7 +706,9 @@ int main(void)
 		cmocka_unit_test(test_json_time),
 		cmocka_unit_test(test_json_rewrite_failed_result),
 		cmocka_unit_test(test_json_judged_against),
-		cmocka_unit_test(test_text_says_when_judged_against_vfio_copy),
+		cmocka_unit_test(test_refused_reason),
+		cmocka_unit_test(test_race_writer_killed),
+		cmocka_unit_test(test_text_says_when_device_value_unknown),
 		cmocka_unit_test(test_json_one_byte_values_have_two_digits),
 		cmocka_unit_test(test_json_four_byte_values_have_eight_digits),
 		cmocka_unit_test(test_json_other_policy_names_rules_by_index),

@@ -73,10 +73,9 @@ static int ref_touches(const struct ref_rule *r, int n, uint32_t pos, uint32_t l
 static int mode_sees(uint32_t mode, uint32_t action)
 {
 	switch (mode) {
-	case CF_MODE_DENY:
-		return action == CF_ACT_DENY;
 	case CF_MODE_READ:
 		return action == CF_ACT_VIRTUALIZE;
+	case CF_MODE_DENY: /* the refusing hook judges every enforced bit */
 	case CF_MODE_VERIFY:
 		return action != CF_ACT_AUDIT;
 	}
@@ -192,7 +191,13 @@ static void test_plan_edges(void **state)
 	for (int i = 0; i < CF_MAX_RULES; i++)
 		assert_int_equal(cf_plan_add(&plan, 4 * i, 4, CF_ACT_MASK, i, 1), 0);
 	assert_int_equal(cf_plan_add(&plan, 0x200, 4, CF_ACT_MASK, 31, 1), -1);
-	assert_int_equal(plan.flags, CF_PLAN_FULL);
+	assert_int_equal(plan.flags, CF_PLAN_FULL | CF_PLAN_ENFORCES);
+	/* audit rules alone enforce nothing: undecodable writes pass */
+	cf_plan_init(&plan);
+	assert_int_equal(cf_plan_add(&plan, 0x04, 2, CF_ACT_AUDIT, 0, 0x100), 0);
+	assert_int_equal(plan.flags, 0);
+	assert_int_equal(cf_plan_add(&plan, 0x04, 2, CF_ACT_DENY, 1, 0x100), 0);
+	assert_int_equal(plan.flags, CF_PLAN_ENFORCES);
 }
 
 /* The bus hooks' copy: every dword a narrowed device follows is seen,

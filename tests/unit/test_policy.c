@@ -1560,31 +1560,56 @@ static __u32 flags_of(const char *text)
 
 static void test_flags(void **state)
 {
+	const int E = CF_POL_ENFORCE;
+
 	assert_int_equal(CF_POL_DENY, 1);
 	assert_int_equal(CF_POL_VIRTUALIZE, 2);
 	assert_int_equal(CF_POL_ECAP, 4);
 	assert_int_equal(CF_POL_CAP, 8);
-	assert_int_equal(default_policy().flags, 0);
-	assert_int_equal(flags_of("mask hdr.command\n"), 0);
+	assert_int_equal(CF_POL_ENFORCE, 16);
+	assert_int_equal(default_policy().flags, E);
+	assert_int_equal(flags_of("mask hdr.command\n"), E);
 	assert_int_equal(flags_of("audit pcie.devctl.mps\n"), 0);
-	assert_int_equal(flags_of("mask hdr+0x04/2:0x4 on class 02\n"), 0);
-	assert_int_equal(flags_of("deny pcie.devctl.mps\n"), CF_POL_DENY);
-	assert_int_equal(flags_of("virtualize pcie.devctl.mps\n"), CF_POL_VIRTUALIZE);
-	assert_int_equal(flags_of("mask aer.uncor_mask.ecrc\n"), CF_POL_ECAP);
+	assert_int_equal(flags_of("mask hdr+0x04/2:0x4 on class 02\n"), E);
+	assert_int_equal(flags_of("deny pcie.devctl.mps\n"), CF_POL_DENY | E);
+	assert_int_equal(flags_of("virtualize pcie.devctl.mps\n"), CF_POL_VIRTUALIZE | E);
+	assert_int_equal(flags_of("mask aer.uncor_mask.ecrc\n"), CF_POL_ECAP | E);
 	assert_int_equal(flags_of("audit ecap(0x0010)+0x04/4:0x1\n"), CF_POL_ECAP);
-	assert_int_equal(flags_of("mask cap(0x01)+0x04/2:0x3\n"), CF_POL_CAP);
+	assert_int_equal(flags_of("mask cap(0x01)+0x04/2:0x3\n"), CF_POL_CAP | E);
 	assert_int_equal(flags_of("audit cap(0x05)+0x02/2:0x1 on 8086:*\n"), CF_POL_CAP);
 	/* the PCIe capability, by name or raw, is not "another" capability */
-	assert_int_equal(flags_of("mask cap(0x10)+0x08/2:0x00e0\n"), 0);
+	assert_int_equal(flags_of("mask cap(0x10)+0x08/2:0x00e0\n"), E);
 	assert_int_equal(flags_of("deny pcie.devctl.flr\nmask cap(0x10)+0x28/2:0x0400\n"),
-			 CF_POL_DENY);
+			 CF_POL_DENY | E);
 	assert_int_equal(flags_of("deny aer.cor_mask.bad_tlp on 0000:01:00.0\n"
 				  "virtualize cap(0x01)+0x04/2:0x3\n"
 				  "mask pcie.devctl.mps\n"),
-			 CF_POL_DENY | CF_POL_VIRTUALIZE | CF_POL_ECAP | CF_POL_CAP);
+			 CF_POL_DENY | CF_POL_VIRTUALIZE | CF_POL_ECAP | CF_POL_CAP | E);
 	assert_int_equal(flags_of("virtualize aer.cap_control.ecrc_gen_enable\n"
 				  "deny hdr.command.bus_master\n"),
-			 CF_POL_DENY | CF_POL_VIRTUALIZE | CF_POL_ECAP);
+			 CF_POL_DENY | CF_POL_VIRTUALIZE | CF_POL_ECAP | E);
+}
+
+/* on_violation: a setting kept by the flags and the hash, not a rule. */
+static void test_on_violation(void **state)
+{
+	struct cf_policy a, b, c;
+
+	parse_ok("mask hdr.command.serr\n", &a);
+	parse_ok("on_violation kill\nmask hdr.command.serr\n", &b);
+	parse_ok("mask hdr.command.serr # x\non_violation kill   # why\non_violation report\n", &c);
+	assert_int_equal(a.flags & CF_POL_KILL, 0);
+	assert_int_equal(b.flags & CF_POL_KILL, CF_POL_KILL);
+	assert_int_equal(b.flags & ~CF_POL_KILL, a.flags);
+	assert_int_equal(b.nrules, 1);
+	/* another setting is another policy; the last line says */
+	assert_true(a.hash != b.hash);
+	assert_true(c.hash == a.hash);
+	expect_error_is("on_violation\nmask hdr.command.serr\n",
+			FNAME ":1:13: expected 'kill' or 'report' after 'on_violation'");
+	expect_error("on_violation kill now\nmask hdr.command.serr\n", FNAME ":1:19: ",
+		     "expected end of line", NULL);
+	expect_error("on_violation kill\n", FNAME ":1:1: ", "no rules", NULL);
 }
 
 /* ---- sorting ----------------------------------------------------------------- */
@@ -1823,6 +1848,7 @@ int main(void)
 		cmocka_unit_test(test_duplicate_target_with_other_selector_accepted),
 		cmocka_unit_test(test_duplicate_is_by_name_not_by_bits),
 		cmocka_unit_test(test_flags),
+		cmocka_unit_test(test_on_violation),
 		cmocka_unit_test(test_sort_groups_register_across_actions_and_selectors),
 		cmocka_unit_test(test_sort_by_anchor_cap_id_offset_width),
 		cmocka_unit_test(test_sort_stable_at_rule_limit),
