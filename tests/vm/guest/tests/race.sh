@@ -23,5 +23,20 @@ check "the racing writer won at least once (test premise: $won)" [ "${won:-0}" -
 is "$det" "$won" "every won race was detected"
 ev=$($CF events --json | grep '"result":"race"' | head -1)
 expect_out "race event: what reached the device, the rule, the writer" "*\"bits\":\"0x0100\"*\"rule\":\"hdr.command.serr\"*\"result\":\"race\"*" "$(echo "$ev" | sed 's/"comm":"[^"]*",//')"
+
+# on_violation kill: the writer whose bit reached the device dies with
+# SIGKILL from the hook that saw it, before its call returns: it never
+# gets to its next write. Control: the same writer under "report" ran all.
+printf 'on_violation kill\nmask hdr.command.serr\n' > /tmp/kill.policy
+$CF policy apply /tmp/kill.policy >/dev/null
+$CF events >/dev/null
+r0=$(counter races)
+$VC $E race $N 0x04 0x100 > /tmp/kill.out 2>&1
+rc=$?
+is "$rc" 137 "on_violation kill: the racing writer was killed (SIGKILL, exit 137)"
+is "$(( $(counter races) - r0 ))" 1 "on_violation kill: one race reached the device, then the writer was gone"
+check "on_violation kill: the writer never finished its $N writes" sh -c "! grep -q '^race' /tmp/kill.out"
+expect_out "on_violation kill: the race event says the writer was killed" "*\"result\":\"race\"*\"writer_killed\":true*" "$($CF events --json | grep '"result":"race"' | head -1)"
+check "on_violation kill: status shows the setting" sh -c "$CF policy show | grep -q 'on_violation kill'"
 $CF unload >/dev/null
 done_testing
