@@ -36,7 +36,7 @@ UNIT_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/
 .PHONY: all clean deps test unit-test vm-test demo bench install uninstall
 .DELETE_ON_ERROR:
 
-all: $(BUILD)/cfgfilter $(BUILD)/vfio-client
+all: $(BUILD)/cfgfilter $(BUILD)/vfio-client $(BUILD)/vfio-client32
 
 $(BUILD) $(BUILD)/loader $(BUILD)/lib $(BUILD)/tests:
 	$(Q)mkdir -p $@
@@ -74,6 +74,12 @@ $(BUILD)/cfgfilter: $(LOADER_OBJS) $(LIB)
 $(BUILD)/vfio-client: tests/vfio-client/vfio-client.c | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -luring -lpthread -o $@
+
+# The same client as a static i386 program (gcc-multilib): its writes are
+# the 32-bit compat system calls. No liburing for i386: io_uring ops out.
+$(BUILD)/vfio-client32: tests/vfio-client/vfio-client.c | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -m32 -static $(CFLAGS) -D_FILE_OFFSET_BITS=64 -DVC_NO_URING $< -lpthread -o $@
 
 # Benchmark baseline: an empty fentry on the same function.
 $(BUILD)/fentry_floor.bpf.o: bench/fentry_floor.bpf.c $(BUILD)/vmlinux.h

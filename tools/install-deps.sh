@@ -11,11 +11,13 @@ export PATH="$PATH:/usr/sbin:/sbin"
 # prometheus: promtool, which checks the metrics and alert rules in the tests,
 # and the server the VM test scrapes the exporter with.
 # systemd: systemd-analyze verifies the shipped units.
+# gcc-multilib, libc6-dev-i386: the static i386 build of the test client
+# (build/vfio-client32), whose writes are 32-bit compat system calls.
 pkgs=(make gcc clang libjansson-dev libcmocka-dev libclang-rt-dev prometheus systemd)
 [ "${1:-}" = unit ] ||
 	pkgs+=(llvm bpftool libbpf-dev libelf-dev zlib1g-dev liburing-dev qemu-system-x86
 	       libmicrohttpd-dev libsystemd-dev libcap-dev
-	       busybox-static cpio kmod xz-utils zstd gzip)
+	       busybox-static cpio kmod xz-utils zstd gzip gcc-multilib libc6-dev-i386)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")

@@ -9,6 +9,13 @@
  *   w1|w2|w4 OFF VALUE    write (one pwrite of W bytes); print "wW OFF VALUE rc"
  *   wro2 OFF VALUE        a word write from a read-only page: no filter can
  *                         rewrite it (the rewrite fails); print "wro2 OFF VALUE rc"
+ *   wmf2 OFF VALUE        a word write whose buffer is a MAP_SHARED mapping of
+ *                         a memfd page filled through the memfd's fd and never
+ *                         touched through the mapping (not in the writer's page
+ *                         tables: a fault-free read of it fails, the kernel's
+ *                         copy faults it in); print "wmf2 OFF VALUE rc"
+ *   wvn N OFF VALUE       pwritev of N iovecs: N-1 empty ones, then one with
+ *                         the 2-byte VALUE; print "wvn N OFF VALUE rc"
  *   wb OFF HEXBYTES       write the bytes in one pwrite
  *   rb OFF LEN            read LEN bytes, print them as hex
  *   loop N w2 OFF V1 V2   N word writes alternating V1, V2; print elapsed ns
@@ -18,6 +25,10 @@
  *                         vfio restores config space when it is closed)
  *   P1|P2|P4 OFF VALUE    write it through sysfs config, as root on the host
  *                         would; print "PW OFF VALUE ok|error"
+ *   ecam2|ecam4 OFF       read the physical register through ECAM: a load from
+ *                         /dev/mem mapped at the "PCI MMCONFIG" ("PCI ECAM")
+ *                         range of /proc/iomem, past every kernel PCI config accessor
+ *                         (the guest needs iomem=relaxed); print "eW OFF VALUE"
  *   reset                 VFIO_DEVICE_RESET; print "reset ok|error"
  *   sh CMD                run CMD with /bin/sh while the device stays open
  *                         (load a filter under an open device); print
@@ -27,7 +38,9 @@
  *   wv2 OFF HEX,HEX,...   pwritev2 (flags 0), likewise
  *   uw|uwa OFF HEX        io_uring IORING_OP_WRITE; uwa forces it onto an
  *                         io-wq worker thread (IOSQE_ASYNC)
- *   uwv|uwva OFF HEX,...  io_uring IORING_OP_WRITEV, likewise
+ *   uwv|uwva OFF HEX,...  io_uring IORING_OP_WRITEV, likewise (built without
+ *                         liburing, -DVC_NO_URING as the 32-bit client is, the
+ *                         io_uring ops print "OP OFF io_uring not built in")
  *   race N OFF BIT        N word writes of one shared buffer at OFF while
  *                         a second thread flips BIT in it; after each,
  *                         read the physical register (sysfs) and count the
@@ -35,7 +48,9 @@
  *                         restoring it through sysfs; print "race N won W"
  *   exp                   print the PCIe capability offset
  * OFF is a number or exp+N: N bytes into the PCIe capability, found by
- * walking the capability list through vfio. */
+ * walking the capability list through vfio.
+ * The same source builds as a static i386 program (build/vfio-client32):
+ * its pwrite/pwritev are the 32-bit compat system calls. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -49,7 +64,9 @@
 #include <sys/ioctl.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#ifndef VC_NO_URING
 #include <liburing.h>
+#endif
 #include <pthread.h>
 #include <linux/vfio.h>
 
@@ -167,6 +184,9 @@ static int parse_iov(const char *spec, struct iovec *iov, int max)
 
 static const char *uring_write(uint64_t off, struct iovec *iov, int n, int vectored, int async)
 {
+#ifdef VC_NO_URING
+	return "io_uring not built in";
+#else
 	static char msg[64];
 	struct io_uring ring;
 	struct io_uring_sqe *sqe;
@@ -194,6 +214,62 @@ static const char *uring_write(uint64_t off, struct iovec *iov, int n, int vecto
 		return strerror(-res);
 	snprintf(msg, sizeof(msg), "ok %d", res);
 	return msg;
+#endif
+}
+
+/* The device's config space in ECAM, mapped from /dev/mem: the MMCONFIG
+ * range /proc/iomem names ("b0000000-bfffffff : PCI MMCONFIG 0000 [bus
+ * 00-ff]", "PCI ECAM 0000 ..." on newer kernels) plus bus << 20 |
+ * dev << 15 | fn << 12. One page, mapped once. */
+static volatile uint8_t *ecam_page(void)
+{
+	static volatile uint8_t *page;
+	unsigned long long base = 0, end = 0;
+	unsigned int seg, bus, dev, fn, bus0 = 0, b0, b1;
+	char line[256];
+	FILE *f;
+	int fd;
+
+	if (page)
+		return page;
+	if (sscanf(dev_bdf, "%x:%x:%x.%x", &seg, &bus, &dev, &fn) != 4) {
+		fprintf(stderr, "vfio-client: cannot parse %s\n", dev_bdf);
+		exit(1);
+	}
+	f = fopen("/proc/iomem", "r");
+	if (!f)
+		die("open", "/proc/iomem");
+	while (fgets(line, sizeof(line), f)) {
+		/* "PCI ECAM" since Linux 6.8 */
+		char *m = strstr(line, "PCI MMCONFIG "), *e = strstr(line, "PCI ECAM ");
+		unsigned int s;
+		if (!m && e)
+			m = e + strlen("PCI ECAM ");
+		else if (m)
+			m += strlen("PCI MMCONFIG ");
+		if (!m || sscanf(line, " %llx-%llx", &base, &end) != 2 ||
+		    sscanf(m, "%x [bus %x-%x]", &s, &b0, &b1) != 3 || s != seg ||
+		    bus < b0 || bus > b1) {
+			base = 0;
+			continue;
+		}
+		bus0 = b0;
+		break;
+	}
+	fclose(f);
+	if (!base) {
+		errno = ENOENT;
+		die("no PCI MMCONFIG/ECAM range in /proc/iomem for", dev_bdf);
+	}
+	fd = open("/dev/mem", O_RDONLY | O_SYNC);
+	if (fd < 0)
+		die("open", "/dev/mem");
+	page = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd,
+		    (off_t)(base + ((unsigned long long)(bus - bus0) << 20 | dev << 15 | fn << 12)));
+	if (page == MAP_FAILED)
+		die("mmap /dev/mem (boot with iomem=relaxed) for", dev_bdf);
+	close(fd);
+	return page;
 }
 
 static volatile uint16_t race_buf;
@@ -257,6 +333,51 @@ int main(int argc, char **argv)
 			ssize_t n = pwrite(dev_fd, page, 2, cfg_base + off);
 			printf("wro2 0x%03x 0x%04x %s\n", off, v, n == 2 ? "ok" : strerror(errno));
 			munmap(page, 4096);
+		} else if (!strcmp(op, "wmf2")) {
+			need(i, 2, argc, op);
+			uint32_t off = parse_off(argv[++i]), v = strtoul(argv[++i], NULL, 0);
+			uint16_t b = v;
+			int mfd = memfd_create("vfio-client-wmf2", 0);
+			/* the page enters the page cache through the fd; the mapping
+			 * is never touched, so no page table entry points at it */
+			if (mfd < 0 || pwrite(mfd, &b, 2, 0) != 2 || ftruncate(mfd, 4096))
+				die("memfd", "");
+			void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+			if (page == MAP_FAILED)
+				die("mmap", "memfd");
+			ssize_t n = pwrite(dev_fd, page, 2, cfg_base + off);
+			printf("wmf2 0x%03x 0x%04x %s\n", off, v, n == 2 ? "ok" : strerror(errno));
+			munmap(page, 4096);
+			close(mfd);
+		} else if (!strcmp(op, "wvn")) {
+			need(i, 3, argc, op);
+			int cnt = strtol(argv[++i], NULL, 0);
+			uint32_t off = parse_off(argv[++i]), v = strtoul(argv[++i], NULL, 0);
+			static uint16_t b;
+			static struct iovec iov[IOV_MAX];
+			if (cnt < 1 || cnt > IOV_MAX) {
+				fprintf(stderr, "vfio-client: wvn: N must be 1..%d\n", IOV_MAX);
+				exit(2);
+			}
+			b = v;
+			for (int k = 0; k < cnt - 1; k++)
+				iov[k] = (struct iovec){ .iov_base = &b, .iov_len = 0 };
+			iov[cnt - 1] = (struct iovec){ .iov_base = &b, .iov_len = 2 };
+			ssize_t n = pwritev(dev_fd, iov, cnt, cfg_base + off);
+			printf("wvn %d 0x%03x 0x%04x %s\n", cnt, off, v, n == 2 ? "ok" : strerror(errno));
+		} else if (!strcmp(op, "ecam2") || !strcmp(op, "ecam4")) {
+			need(i, 1, argc, op);
+			uint32_t off = parse_off(argv[++i]), v;
+			volatile uint8_t *page = ecam_page();
+			if (off > 4096 - 4) {
+				fprintf(stderr, "vfio-client: %s: offset 0x%x out of range\n", op, off);
+				exit(2);
+			}
+			if (op[4] == '2')
+				v = *(volatile uint16_t *)(page + (off & ~1u));
+			else
+				v = *(volatile uint32_t *)(page + (off & ~3u));
+			printf("e%c 0x%03x 0x%0*x\n", op[4], off, (op[4] - '0') * 2, v);
 		} else if (!strcmp(op, "wb")) {
 			need(i, 2, argc, op);
 			uint32_t off = parse_off(argv[++i]);

@@ -18,7 +18,7 @@ timeout_s=${CFGFILTER_VM_TIMEOUT:-600}
 
 die() { echo "run-vm: $*" >&2; exit 1; }
 
-for f in cfgfilter vfio-client; do
+for f in cfgfilter vfio-client vfio-client32; do
 	[ -x "$build/$f" ] || die "$build/$f missing; run 'make' first"
 done
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not installed (apt-get install qemu-system-x86)"
@@ -54,6 +54,8 @@ copy_bin() { # copy a program and its shared libraries
 }
 copy_bin "$build/cfgfilter" cfgfilter/cfgfilter
 copy_bin "$build/vfio-client" cfgfilter/vfio-client
+# static i386: no shared libraries to copy
+cp "$build/vfio-client32" "$root/cfgfilter/vfio-client32"
 [ -x "$build/devnull-pwrite" ] && copy_bin "$build/devnull-pwrite" cfgfilter/devnull-pwrite
 if [ -x "$build/fentry-floor" ]; then
 	copy_bin "$build/fentry-floor" cfgfilter/fentry-floor
@@ -87,6 +89,22 @@ ln -sf bpftool.real "$root/bin/bpftool"
 
 # A scenario may ask for kernel arguments: "# vm-args: lockdown=integrity"
 vm_args=$(sed -n 's/^# vm-args: //p' "$top/tests/vm/guest/tests/$scenario.sh" | head -n1)
+# "# vm-devices: many" adds 49 e1000e on pcie.0 (slots 0x05-0x0a, 8
+# functions each, and 0x0b.0; function 0 multifunction) to the rp1 e1000e
+# and rp2 nvme: 50 e1000e in all. 48 root ports with a device each hang
+# SeaBIOS.
+vm_devices=() vm_mem=1024
+if grep -q '^# vm-devices: many' "$top/tests/vm/guest/tests/$scenario.sh"; then
+	for slot in 5 6 7 8 9 10 11; do
+		for fn in 0 1 2 3 4 5 6 7; do
+			[ $slot -eq 11 ] && [ $fn -gt 0 ] && break
+			mf=
+			[ $fn -eq 0 ] && mf=,multifunction=on
+			vm_devices+=(-device "e1000e,bus=pcie.0,addr=$(printf '0x%02x.%d' $slot $fn),romfile=$mf")
+		done
+	done
+	vm_mem=1536 # 50 devices' vfio state beside the storm's 49 clients
+fi
 console=$vmdir/console-$scenario.log
 results=$vmdir/results-$scenario.tap
 boot() {
@@ -94,10 +112,11 @@ boot() {
 	# intel-iommu puts each device in its own IOMMU group; two device models
 	# whose PCIe capability sits at different offsets (e1000e 0xe0, nvme 0x80).
 	timeout "$timeout_s" qemu-system-x86_64 -accel tcg -M q35,kernel-irqchip=split -cpu max \
-		-m 1024 -smp 2 -nographic -no-reboot -net none \
+		-m $vm_mem -smp 2 -nographic -no-reboot -net none \
 		-device intel-iommu,intremap=on \
 		-device pcie-root-port,id=rp1,chassis=1,slot=1 -device e1000e,bus=rp1,romfile= \
 		-device pcie-root-port,id=rp2,chassis=2,slot=2 -device nvme,serial=cfgfilter0,bus=rp2 \
+		${vm_devices[@]+"${vm_devices[@]}"} \
 		-kernel "$kdir/vmlinuz" -initrd "$vmdir/initramfs.gz" \
 		-append "console=ttyS0 intel_iommu=on panic=-1 loglevel=4 cftest=$scenario $vm_args $*" \
 		-serial "file:$console" -serial "file:$results" -monitor none </dev/null >/dev/null 2>&1 || true

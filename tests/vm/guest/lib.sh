@@ -1,6 +1,7 @@
 # TAP helpers and VM set-up for guest scenarios (busybox sh).
 CF=/cfgfilter/cfgfilter
 VC=/cfgfilter/vfio-client
+VC32=/cfgfilter/vfio-client32   # the same client, static i386
 PIN=/sys/fs/bpf/cfgfilter
 _n=0
 _failed=0
@@ -33,6 +34,13 @@ find_dev() {
 	return 1
 }
 
+# Every device VENDOR:DEVICE, one a line, in sysfs order.
+find_devs() {
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor")" = "0x$1" ] && [ "$(cat "$d/device")" = "0x$2" ] && basename "$d"
+	done
+}
+
 bind_vfio() {
 	echo vfio-pci > "/sys/bus/pci/devices/$1/driver_override"
 	[ -e "/sys/bus/pci/devices/$1/driver" ] && echo "$1" > "/sys/bus/pci/devices/$1/driver/unbind"
@@ -58,6 +66,11 @@ hex8() { printf '0x%08x' "$(($1))"; }
 # expect_out NAME PATTERN TEXT: TEXT matches the shell pattern
 expect_out() {
 	case "$3" in $2) ok "$1" ;; *) not_ok "$1"; diag "$3" ;; esac
+}
+# has_event EVENTS RESULT [REASON]: one line of `cfgfilter events --json`
+# output EVENTS has "result":RESULT (and "reason":REASON)
+has_event() {
+	echo "$1" | grep "\"result\":\"$2\"" | grep -q "${3:+\"reason\":\"$3\"}"
 }
 # A counter from `cfgfilter status --json`
 counter() { $CF status --json | sed -n "s/.*\"$1\": *\([0-9]*\).*/\1/p"; }

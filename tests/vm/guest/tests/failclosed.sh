@@ -1,0 +1,123 @@
+# vm-args: iomem=relaxed
+# Fail closed: a write to a register an enforcing rule covers that the filter
+# cannot judge is refused (EPERM, nothing reaches the device), and says why:
+# a buffer bpf_probe_read_user cannot read (a memfd page not in the writer's
+# page tables), a call it cannot decode (pwritev with more than 16 iovecs, a
+# 32-bit process's pwrite/pwritev). Every check reads the device through ECAM
+# (/dev/mem), past the kernel's PCI config accessors the filter hooks, on the
+# same open device fd that wrote. With no filter, the same writes reach the
+# device; writes no rule covers are never refused.
+. ./lib.sh
+P=/tmp/fc
+mkdir -p $P
+load_vfio_modules
+E=$(find_dev 8086 10d3)
+bind_vfio "$E"
+
+out=$($VC $E p2 0x04 ecam2 0x04 ecam2 0x00 ecam4 0x00 2>&1)
+cmd0=$(echo "$out" | val_of p2 0x004)
+is "$(hex4 "$(echo "$out" | val_of e2 0x004)")" "$(hex4 "$cmd0")" "ECAM reads Command as sysfs does"
+is "$(echo "$out" | val_of e2 0x000)" 0x8086 "ECAM reads the vendor id"
+is "$(echo "$out" | val_of e4 0x000)" 0x10d38086 "ECAM reads the vendor and device id as a dword"
+# qemu's e1000e comes up with SERR set: flip it, so every write is a change
+on=$((cmd0 ^ 0x100))
+lo=$(printf '%02x' $((on & 0xff)))
+hi=$(printf '%02x' $((on >> 8)))
+out=$($VC32 $E r2 0x00 ecam2 0x04 2>&1)
+is "$(echo "$out" | val_of r2 0x000)" 0x8086 "the i386 client runs (IA32 emulation) and reads through vfio"
+[ "$(echo "$out" | val_of r2 0x000)" = 0x8086 ] || diag "$out"
+
+# The writes the filter cannot judge, each flipping SERR in Command.
+CASES="memfd pwritev-17 pwritev-20 i386-pwrite i386-pwritev"
+case_client() { case $1 in i386-*) echo $VC32 ;; *) echo $VC ;; esac; }
+case_op() {
+	case $1 in
+	memfd) echo "wmf2 0x04 $on" ;;
+	pwritev-16) echo "wvn 16 0x04 $on" ;;
+	pwritev-17) echo "wvn 17 0x04 $on" ;;
+	pwritev-20) echo "wvn 20 0x04 $on" ;;
+	i386-pwrite) echo "w2 0x04 $on" ;;
+	i386-pwritev) echo "wv 0x04 $lo,$hi" ;;
+	pwrite) echo "w2 0x04 $on" ;;
+	esac
+}
+case_reason() { case $1 in memfd) echo unreadable_buffer ;; *) echo undecodable_call ;; esac; }
+
+# run CASE: the write between two ECAM reads of Command, on one open fd;
+# sets res (the write's line), before, after (ECAM Command)
+run() {
+	out=$($(case_client $1) $E ecam2 0x04 $(case_op $1) ecam2 0x04 2>&1)
+	res=$(echo "$out" | sed -n 2p)
+	before=$(echo "$out" | awk '$1 == "e2" { print $3; exit }')
+	after=$(echo "$out" | val_of e2 0x004)
+	[ -n "$before" ] && [ -n "$after" ] || diag "$out"
+}
+# Cache Line Size (0x0c): no rule covers it. Sets res, want, got.
+run_cls() {
+	c=$($VC $E ecam2 0x0c | val_of e2 0x00c)
+	want=$(((c & 0xff) ^ 0x08))
+	out=$($VC $E ecam2 0x0c w1 0x0c $want ecam2 0x0c 2>&1)
+	res=$(echo "$out" | sed -n 2p)
+	got=$(($(echo "$out" | val_of e2 0x00c) & 0xff))
+}
+
+# Control: no filter loaded.
+for c in $CASES pwritev-16; do
+	run $c
+	expect_out "no filter, $c: the write succeeds" "* ok" "$res"
+	is "$(hex4 $((after & 0x100)))" "$(hex4 $((on & 0x100)))" "no filter, $c: SERR changed in the device (ECAM)"
+done
+run_cls
+expect_out "no filter: a Cache Line Size write succeeds" "* ok" "$res"
+is "$(hex4 $got)" "$(hex4 $want)" "no filter: Cache Line Size changed in the device (ECAM)"
+
+for action in deny mask; do
+	printf '%s hdr.command.serr\n' $action > $P/$action.policy
+	$CF load --policy $P/$action.policy >/dev/null || not_ok "load $action policy"
+	for c in $CASES; do
+		reason=$(case_reason $c)
+		$CF events >/dev/null
+		n0=$(counter refused_$reason)
+		run $c
+		ev=$($CF events --json)
+		n1=$(counter refused_$reason)
+		expect_out "$action, $c: refused with EPERM" "*Operation not permitted*" "$res"
+		is "$(hex4 $after)" "$(hex4 $before)" "$action, $c: nothing of it reached the device (ECAM)"
+		if has_event "$ev" refused $reason; then
+			ok "$action, $c: event result refused, reason $reason"
+		else
+			not_ok "$action, $c: event result refused, reason $reason"
+			diag "events: $ev"
+		fi
+		check "$action, $c: counter refused_$reason moved (${n0:-none} -> ${n1:-none})" \
+			[ "${n1:-0}" -gt "${n0:-0}" ]
+	done
+
+	# Decodable writes of SERR get the rule's own result.
+	for c in pwrite pwritev-16; do
+		$CF events >/dev/null
+		run $c
+		ev=$($CF events --json)
+		case $action in
+		deny)
+			expect_out "deny, $c: EPERM" "*Operation not permitted*" "$res"
+			is "$(hex4 $after)" "$(hex4 $before)" "deny, $c: nothing of it reached the device (ECAM)"
+			if has_event "$ev" denied; then ok "deny, $c: event result denied"; else
+				not_ok "deny, $c: event result denied"; diag "events: $ev"; fi ;;
+		mask)
+			expect_out "mask, $c: not refused" "* ok" "$res"
+			is "$(hex4 $after)" "$(hex4 $before)" "mask, $c: SERR kept in the device (ECAM)"
+			if has_event "$ev" refused; then
+				not_ok "mask, $c: no refused event"; diag "events: $ev"; else
+				ok "mask, $c: no refused event"; fi ;;
+		esac
+	done
+
+	# A register no rule covers is written as if no filter were loaded.
+	run_cls
+	expect_out "$action loaded: a Cache Line Size write succeeds" "* ok" "$res"
+	is "$(hex4 $got)" "$(hex4 $want)" "$action loaded: Cache Line Size changed in the device (ECAM)"
+	$CF unload >/dev/null
+done
+
+done_testing
