@@ -23,6 +23,7 @@ static __always_inline struct cf_watch *watched(__u64 bus, __u32 devfn)
 	w = watch_get(&k);
 	if (!w)
 		return NULL;
+	seed->seen = 1; /* this device's bus is followed */
 	w->pcie = seed->pcie;
 	w->pm = seed->pm;
 	w->narrowed = 0;

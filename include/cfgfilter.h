@@ -97,6 +97,8 @@ struct cf_seed {
 	__u32 tgid;
 	__u16 pcie; /* PCIe capability offset, 0: none */
 	__u16 pm;   /* power management capability offset, 0: none */
+	__u32 seen; /* set by the bus hooks: the device's reads went by them */
+	__u32 pad;
 };
 
 /* What one pass of the data plane is judging. */

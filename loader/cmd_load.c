@@ -148,7 +148,7 @@ static int load_and_attach(struct load *l)
 {
 	struct cfgfilter_bpf *skel = l->skel;
 	__u32 zero = 0;
-	int fd;
+	int fd, unfollowed = 0;
 
 	if (cfgfilter_bpf__load(skel))
 		return cf_err("cannot load the BPF programs: %s; rerun with -v for libbpf and "
@@ -164,9 +164,15 @@ static int load_and_attach(struct load *l)
 	    attach_one(skel->progs.cfgfilter_hw_write, &skel->links.cfgfilter_hw_write,
 		       "fexit/pci_write"))
 		return 1;
-	l->seeded = cf_hw_seed(bpf_map__fd(skel->maps.cfgf_seed), bpf_map__fd(skel->maps.bss));
+	l->seeded = cf_hw_seed(bpf_map__fd(skel->maps.cfgf_seed), bpf_map__fd(skel->maps.bss),
+			       &unfollowed);
 	if (l->seeded < 0)
 		return 1;
+	/* every bus or none: no device silently judged blind */
+	if (unfollowed && (l->policy.flags & CF_POL_ENFORCE))
+		return cf_err("%d vfio device%s not followed on the bus (named above): their "
+			      "protected bits could not be judged; nothing loaded", unfollowed,
+			      unfollowed == 1 ? " is" : "s are");
 	if (cfgfilter_bpf__attach(skel))
 		return cf_err("cannot attach to %s in module %s: %s; rerun with -v for detail",
 			      CF_ATTACH_POINT, CF_MODULE, strerror(errno));

@@ -75,7 +75,7 @@ static int apply(const char *file, bool strict, json_t *res)
 	struct cf_live live;
 	struct cf_policy p;
 	bool rewrite;
-	int seed, fast;
+	int seed, fast, seeded, unfollowed = 0;
 
 	if (read_policy_file(file, &p)) {
 		unchanged();
@@ -97,7 +97,14 @@ static int apply(const char *file, bool strict, json_t *res)
 	 * device's config space again, so they are judged against it. */
 	seed = cf_pinned_fd(CF_PIN_HW_SEED);
 	fast = seed >= 0 ? cf_pinned_fd(CF_PIN_FAST) : -1;
-	if (fast < 0 || cf_hw_seed(seed, fast) < 0) {
+	seeded = fast < 0 ? -1 : cf_hw_seed(seed, fast, &unfollowed);
+	/* every bus or none: no device silently judged blind */
+	if (seeded >= 0 && unfollowed && (p.flags & CF_POL_ENFORCE)) {
+		cf_err("%d vfio device%s not followed on the bus (named above): their protected "
+		       "bits could not be judged", unfollowed, unfollowed == 1 ? " is" : "s are");
+		seeded = -1;
+	}
+	if (seeded < 0) {
 		if (seed >= 0)
 			close(seed);
 		if (fast >= 0)

@@ -33,7 +33,8 @@ static int bound_to_vfio(const char *dev)
 }
 
 /* 0 when read, 1 when the device could not be read (named in a message),
- * -1 when the seed map could not be set.
+ * 2 when its reads did not go by the bus hooks, -1 when the seed map
+ * could not be set.
  * Read the device's config space twice: once to find the capabilities
  * its resets are recognised by, once with the seed map naming us and
  * them, which the data plane records. */
@@ -58,6 +59,8 @@ static int read_config(const char *dev, int seed_fd)
 			return -1;
 		}
 		n = pread(fd, buf, sizeof(buf), 0);
+		if (bpf_map_lookup_elem(seed_fd, &zero, &seed))
+			seed.seen = 0;
 		/* the next device's first read must not take these offsets */
 		bpf_map_update_elem(seed_fd, &zero, &none, BPF_ANY);
 	}
@@ -65,12 +68,18 @@ static int read_config(const char *dev, int seed_fd)
 		close(fd);
 	if (n < 64)
 		return cf_err("cannot read %s (%s): until its registers are seen on the bus, "
-			      "writes to them are judged against vfio's copy (status: hw_unknown)",
+			      "writes to their protected bits are refused (value_unknown)",
 			      path, n < 0 ? strerror(errno) : "short read");
+	if (!seed.seen) {
+		cf_err("%s: its config accesses do not go through pci_read/pci_write, which "
+		       "cfgfilter follows (a bus with its own config ops: VMD, Hyper-V, Xen, or a "
+		       "bus hook detached)", dev);
+		return 2;
+	}
 	return 0;
 }
 
-int cf_hw_seed(int seed_fd, int fast_fd)
+int cf_hw_seed(int seed_fd, int fast_fd, int *unfollowed)
 {
 	struct cf_fast *fast;
 	struct dirent *de;
@@ -86,12 +95,14 @@ int cf_hw_seed(int seed_fd, int fast_fd)
 		cf_fast_unmap(fast);
 		return -1;
 	}
+	*unfollowed = 0;
 	__atomic_add_fetch(&fast->seeding, 1, __ATOMIC_SEQ_CST);
 	while (!err && (de = readdir(d))) {
 		if (de->d_name[0] == '.' || !bound_to_vfio(de->d_name))
 			continue;
 		err = read_config(de->d_name, seed_fd);
 		count += !err;
+		*unfollowed += err == 2;
 		err = err < 0; /* the map failed: stop; a device failed: go on */
 	}
 	closedir(d);

@@ -7,7 +7,9 @@
  * bus hooks record it. seed_fd is the cfgf_seed map, fast_fd the .bss
  * map (its seeding flag sends the bus hooks to the maps meanwhile). Returns the number of
  * devices read (a device that cannot be read is named in a message and
- * skipped), or -1 with a message when the seed map cannot be set. */
-int cf_hw_seed(int seed_fd, int fast_fd);
+ * skipped), or -1 with a message when the seed map cannot be set.
+ * *unfollowed: how many vfio devices' reads did not go by the bus hooks
+ * (each named in a message): enforcing rules cannot be judged there. */
+int cf_hw_seed(int seed_fd, int fast_fd, int *unfollowed);
 
 #endif

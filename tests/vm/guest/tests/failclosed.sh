@@ -120,4 +120,20 @@ for action in deny mask; do
 	$CF unload >/dev/null
 done
 
+# Every bus or none: a vfio device whose config reads do not go by the bus
+# hooks cannot be judged, so an enforcing policy is refused, not applied
+# blind. The pci_read hook detached by hand stands in for a bus with its
+# own config ops (VMD, Hyper-V). Control: with the hook, the same apply works.
+$CF load --policy $P/mask.policy >/dev/null
+$CF policy apply $P/deny.policy > $P/apply.out 2>&1
+is "$?" 0 "every bus followed: an enforcing policy applies"
+$CF policy apply $P/mask.policy >/dev/null 2>&1
+rm $PIN/link_hw_read
+$CF policy apply $P/deny.policy > $P/apply.out 2>&1
+rc=$?
+is "$rc" 1 "a vfio device not followed on the bus: apply refused (exit 1)"
+expect_out "... naming the device and why" "*$E: its config accesses do not go through pci_read/pci_write*" "$(cat $P/apply.out)"
+expect_out "... and the live policy is the old one" "*mask *hdr.command.serr*" "$($CF policy show)"
+$CF unload >/dev/null
+
 done_testing
