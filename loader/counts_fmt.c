@@ -6,7 +6,7 @@
 
 #define CF_COUNT_FIELDS(X)                                                                       \
 	X(filtered) X(virtualized) X(denied) X(audited) X(races) X(unverified) X(rewrite_failed) \
-	X(events_lost)
+	X(events_lost) X(refused)
 
 void cf_counts_print(FILE *f, const struct cf_count_row *rows, size_t n)
 {

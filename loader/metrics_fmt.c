@@ -71,6 +71,9 @@ static const struct family families[] = {
 	{ "cfgfilter_rule_events_lost_total",
 	  "Counted decisions whose event found the ring buffer full.", "mask",
 	  offsetof(struct cf_counts, events_lost) },
+	{ "cfgfilter_refused_writes_total",
+	  "Config writes failed with EPERM because the rule's bits could not be judged.", "mask",
+	  offsetof(struct cf_counts, refused) },
 };
 
 static void per_rule(FILE *f, const struct cf_metrics_in *in, const struct family *fam)

@@ -22,7 +22,7 @@ static void fill(void)
 	memcpy(rows[0].key.rule, "pcie.devctl.mps", 15);
 	memcpy(rows[0].key.comm, "qemu-system-x86", 15);
 	rows[0].key.tgid = 4242;
-	rows[0].c = (struct cf_counts){ 1, 2, 3, 4, 5, 6, 7, 8 };
+	rows[0].c = (struct cf_counts){ 1, 2, 3, 4, 5, 6, 7, 8, 9 };
 	/* both names as long as their fields: no terminating NUL */
 	memset(rows[1].key.dev, 'd', CF_DEV_LEN);
 	memset(rows[1].key.rule, 'r', CF_NAME_LEN);
@@ -34,7 +34,8 @@ static void test_json_rows(void **state)
 	json_t *a, *o;
 	char longdev[CF_DEV_LEN + 1], longrule[CF_NAME_LEN + 1];
 	static const char *const names[] = { "filtered", "virtualized", "denied", "audited",
-					     "races", "unverified", "rewrite_failed", "events_lost" };
+					     "races", "unverified", "rewrite_failed", "events_lost",
+					     "refused" };
 
 	(void)state;
 	fill();
@@ -43,9 +44,9 @@ static void test_json_rows(void **state)
 	o = json_array_get(a, 0);
 	assert_string_equal(json_string_value(json_object_get(o, "device")), "0000:01:00.0");
 	assert_string_equal(json_string_value(json_object_get(o, "rule")), "pcie.devctl.mps");
-	for (int i = 0; i < 8; i++)
+	for (int i = 0; i < 9; i++)
 		assert_int_equal(json_integer_value(json_object_get(o, names[i])), i + 1);
-	assert_int_equal(json_object_size(o), 12);
+	assert_int_equal(json_object_size(o), 13);
 	o = json_array_get(a, 1);
 	memset(longdev, 'd', CF_DEV_LEN);
 	longdev[CF_DEV_LEN] = 0;

@@ -20,6 +20,9 @@
  *   rb OFF LEN            read LEN bytes, print them as hex
  *   loop N w2 OFF V1 V2   N word writes alternating V1, V2; print elapsed ns
  *                         and how many a deny rule refused
+ *   forkw N OFF VALUE     N writers: fork N children (32 at a time), each one
+ *                         word pwrite of VALUE on the inherited device fd,
+ *                         then exit; print "forkw N ok K failed F"
  *   p1|p2|p4 OFF          read the physical register through sysfs config,
  *                         print "pW OFF VALUE" (while the device is open:
  *                         vfio restores config space when it is closed)
@@ -400,6 +403,35 @@ int main(int argc, char **argv)
 				printf("%02x", b[k]);
 			putchar('\n');
 			free(b);
+		} else if (!strcmp(op, "forkw")) {
+			need(i, 3, argc, op);
+			long n = strtol(argv[++i], NULL, 0), ok = 0, failed = 0, live = 0;
+			uint32_t off = parse_off(argv[++i]);
+			uint16_t v = strtoul(argv[++i], NULL, 0);
+			int st;
+			fflush(stdout);
+			for (long k = 0; k < n || live; ) {
+				if (k < n && live < 32) {
+					pid_t pid = fork();
+					if (pid < 0)
+						die("fork", "");
+					if (!pid) {
+						uint16_t b = v;
+						_exit(pwrite(dev_fd, &b, 2, cfg_base + off) == 2 ? 0 : 1);
+					}
+					k++;
+					live++;
+					continue;
+				}
+				if (wait(&st) < 0)
+					die("wait", "");
+				live--;
+				if (WIFEXITED(st) && !WEXITSTATUS(st))
+					ok++;
+				else
+					failed++;
+			}
+			printf("forkw %ld ok %ld failed %ld\n", n, ok, failed);
 		} else if (!strcmp(op, "loop")) {
 			need(i, 5, argc, op);
 			long n = strtol(argv[++i], NULL, 0);
