@@ -1,4 +1,5 @@
 # vm-needs: qemu
+# vm-args: iomem=relaxed
 # A real hypervisor as the VFIO user: Debian's QEMU passes the e1000e
 # through (-device vfio-pci) to a machine with no guest CPU; the qtest
 # protocol on its stdin plays the guest, writing config space through the
@@ -67,6 +68,44 @@ for act in deny mask virtualize audit; do
 		;;
 	esac
 done
+
+# --- guest-initiated resets under enforcing rules: QEMU meets no refusal ---
+# The guest takes the device to D3hot and back to D0 through its PM
+# capability (QEMU writes PMCSR through vfio; the kernel resets the device
+# and restores its config space), three times, and flips SERR after each.
+# The filter knows the device's value through every cycle: no write is
+# refused, nothing is reported as reaching the device behind it (the
+# kernel's restore is not the guest's write), SERR stays the device's (ECAM).
+pm=0 p=$(( $(sysfs_cfg16 $E 0x34) & 0xfc ))
+while [ $p -ne 0 ]; do
+	h=$(sysfs_cfg16 $E $p)
+	[ $((h & 0xff)) -eq 1 ] && { pm=$p; break; }
+	p=$(( (h >> 8) & 0xfc ))
+done
+check "premise: the e1000e has a PM capability (at $(printf 0x%x $pm))" [ $pm -ne 0 ]
+{ cat policy/default.policy; echo 'mask hdr.command.serr'; } > $P/reset.policy
+$CF policy apply $P/reset.policy >/dev/null
+$CF events >/dev/null
+: > $P/qemu.err
+s0=$(( $(ecam16 $E 0x04) & 0x100 ))
+r0=$(( $(counter refused_value_unknown) + $(counter refused_unreadable_buffer) + $(counter refused_undecodable_call) ))
+gens=""
+for i in 1 2 3; do
+	gw16 $((pm + 4)) 0x0003 >/dev/null # D3hot
+	gw16 $((pm + 4)) 0x0000 >/dev/null # D0: a PM reset, then the kernel's restore
+	gens="$gens $(bpftool -j map dump pinned $PIN/hw_devices | sed -n 's/.*"gen":\([0-9]*\).*/\1/p' | head -n1)"
+	c=$(gr16 0x04)
+	gw16 0x04 $((c ^ 0x100)) >/dev/null
+done
+diag "hw_devices generation after each cycle:$gens"
+r1=$(( $(counter refused_value_unknown) + $(counter refused_unreadable_buffer) + $(counter refused_undecodable_call) ))
+ev=$($CF events --json)
+is "$((r1 - r0))" 0 "3 PM reset cycles by the guest: no write refused"
+check "... QEMU logged no failed write" sh -c "! grep -q 'Operation not permitted' $P/qemu.err"
+check "... nothing reported as reaching the device behind the filter (no race, unverified or refused event)" \
+	sh -c "! echo '$ev' | grep -q -e '\"result\":\"race\"' -e '\"result\":\"unverified\"' -e '\"result\":\"refused\"'"
+expect_out "... the guest's SERR flips were masked, judged against the device" "*\"comm\":\"qemu-system-x86\"*\"result\":\"filtered\"*\"judged_against\":\"device\"*" "$ev"
+is "$(( $(ecam16 $E 0x04) & 0x100 ))" "$s0" "... SERR is still the device's own (ECAM)"
 
 # --- unload while QEMU runs --------------------------------------------------
 $CF policy apply policy/default.policy >/dev/null
