@@ -234,12 +234,24 @@ static void result(json_t *res, const struct load *l)
 static int run(const struct cf_parsed *p, struct load *l)
 {
 	int rc = parse(p, l);
+	char left[512];
 
 	if (rc || (rc = preflight(l)))
 		return rc;
 	/* A load running now holds the lock until its pins are in place. */
 	if (cf_lock_pins())
 		return 1;
+	if (cf_is_loaded())
+		return cf_err("already loaded (%s/%s exists); nothing changed. Use "
+			      "'cfgfilter policy apply FILE' to change the policy",
+			      CF_PIN_DIR, CF_PIN_LINK);
+	/* a load or unload killed midway left programs running: they go
+	 * first, so what runs is what this load pins */
+	if (cf_leftover_links(left, sizeof(left))) {
+		cf_info("removing what an interrupted load or unload left (%s)", left);
+		if (cf_remove_pins())
+			return 1;
+	}
 	/* The pins (mode 0600) are root's alone: they give the policy, the
 	 * events and the counters. The directory may be searched, not listed,
 	 * so `serve`, no longer root, can still see which links are pinned. */
@@ -247,10 +259,6 @@ static int run(const struct cf_parsed *p, struct load *l)
 		return cf_err("cannot create %s: %s", CF_PIN_DIR, strerror(errno));
 	if (chmod(CF_PIN_DIR, 0711))
 		return cf_err("cannot set the mode of %s: %s", CF_PIN_DIR, strerror(errno));
-	if (cf_is_loaded())
-		return cf_err("already loaded (%s/%s exists); nothing changed. Use "
-			      "'cfgfilter policy apply FILE' to change the policy",
-			      CF_PIN_DIR, CF_PIN_LINK);
 	if (configure(l) || load_and_attach(l) || pin(l)) {
 		cf_remove_pins(); /* nothing half-loaded stays behind */
 		return 1;

@@ -36,6 +36,16 @@ static int print_json(const struct cf_live *l, int loaded, const struct cf_count
 
 	json_object_set_new(o, "loaded", json_boolean(loaded));
 	json_object_set_new(o, "pin_dir", json_string(CF_PIN_DIR));
+	if (!loaded) {
+		char left[512], *save = NULL, *tok;
+		json_t *a = json_array();
+
+		cf_leftover_links(left, sizeof(left));
+		for (tok = strtok_r(left, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+			json_array_append_new(a, json_string(tok));
+		/* an interrupted load or unload: these programs still run */
+		json_object_set_new(o, "leftover_links", a);
+	}
 	if (loaded) {
 		json_object_set_new(o, "attach", json_string(CF_ATTACH_POINT));
 		json_object_set_new(o, "module", json_string(CF_MODULE));
@@ -157,9 +167,16 @@ int cmd_status(const struct cf_parsed *p)
 	if (cf_need_root())
 		return 1;
 	if (!cf_is_loaded()) {
+		char left[512];
+		int n = cf_leftover_links(left, sizeof(left));
+
 		if (cf_opts.json)
 			return print_json(NULL, 0, NULL, 0);
-		printf("loaded:      no (no %s/%s)\n", CF_PIN_DIR, CF_PIN_LINK);
+		if (n)
+			printf("loaded:      no, but %d link%s of an interrupted load or unload still "
+			       "attached (%s); run 'cfgfilter unload'\n", n, n == 1 ? "" : "s", left);
+		else
+			printf("loaded:      no (no %s/%s)\n", CF_PIN_DIR, CF_PIN_LINK);
 		return CF_EXIT_NOT_LOADED;
 	}
 	if (cf_read_live(&live) || cf_counts_read(&rows, &nrows))

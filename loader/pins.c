@@ -71,6 +71,24 @@ bool cf_is_loaded(void)
 	return cf_pin_exists(CF_PIN_LINK);
 }
 
+int cf_leftover_links(char *buf, size_t len)
+{
+	size_t used = 0;
+	int n = 0;
+
+	buf[0] = 0;
+	if (cf_is_loaded())
+		return 0;
+	for (size_t i = 0; i < cf_npins; i++) {
+		if (cf_pins[i].kind != CF_PIN_KIND_LINK || !cf_pin_exists(cf_pins[i].name))
+			continue;
+		if (used < len)
+			used += snprintf(buf + used, len - used, "%s%s", n ? "," : "", cf_pins[i].name);
+		n++;
+	}
+	return n;
+}
+
 int cf_pinned_fd(const char *name)
 {
 	char p[256];

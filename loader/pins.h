@@ -43,6 +43,9 @@ extern const size_t cf_npins;
 void cf_pin_path(char *buf, size_t len, const char *name);
 bool cf_pin_exists(const char *name);
 bool cf_is_loaded(void);
+/* Links pinned while not loaded (a load or unload killed midway): their
+ * programs still run. The names, comma-separated, in buf; the count. */
+int cf_leftover_links(char *buf, size_t len);
 int cf_pinned_fd(const char *name); /* -1 with a message when missing */
 
 /* An exclusive lock for the life of the process, so two cfgfilter commands

@@ -1,5 +1,7 @@
+# vm-args: iomem=relaxed
 # Lifecycle: module not loaded yet (--wait), concurrent commands, unbind and
-# rebind, rmmod while loaded, and the pins closed to other users.
+# rebind, rmmod while loaded, the pins closed to other users, and the
+# loader killed midway.
 . ./lib.sh
 P=/tmp/p
 mkdir -p $P
@@ -145,5 +147,58 @@ check "a non-root user cannot apply a policy" [ $rc -ne 0 ]
 is "$($CF policy show --json | sed -n 's/.*"hash": *"\([0-9a-f]*\)".*/\1/p')" "$h" "the policy is unchanged"
 out=$(su -s /bin/sh -c "$CF events" nobody 2>&1); rc=$?
 check "a non-root user cannot read events" [ $rc -ne 0 ]
+# The loader killed (SIGKILL) at spread-out points of load, apply and
+# unload. Afterwards what status and policy show report is what the data
+# plane does to a write (mask keeps SERR in the device, audit lets it
+# through; read through ECAM), a half-done load or unload is reported with
+# its links, and the next load recovers.
+printf 'mask hdr.command.serr\n' > $P/ka.policy
+printf 'audit hdr.command.serr\n' > $P/kb.policy
+KR=${KILL_ROUNDS:-9} kbad=0 kloaded=0 kgone=0 khalf=0
+for r in $(seq 1 $KR); do
+	$CF unload >/dev/null 2>&1
+	case $((r % 3)) in
+	0) what=load cmd="$CF load --policy $P/ka.policy" ;;
+	1) what=apply cmd="$CF policy apply $P/kb.policy" ;;
+	2) what=unload cmd="$CF unload" ;;
+	esac
+	[ $what = load ] || $CF load --policy $P/ka.policy >/dev/null 2>&1
+	$cmd >/dev/null 2>&1 &
+	pid=$!
+	ms=$(( (r * 397) % 1500 ))
+	sleep $((ms / 1000)).$(printf '%03d' $((ms % 1000)))
+	kill -9 $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	c0=$($VC $E ecam2 0x04 | awk '{print $3}')
+	out=$($VC $E w2 0x04 $((c0 ^ 0x100)) ecam2 0x04)
+	c1=$(echo "$out" | awk '$1 == "e2" {print $3}')
+	moved=$(( (c0 ^ c1) & 0x100 ))
+	st=$($CF status 2>&1)
+	case $st in
+	*"loaded:      yes"*)
+		act=$($CF policy show | awk '/hdr.command.serr/ {print $3; exit}')
+		if { [ "$act" = mask ] && [ $moved -eq 0 ]; } || { [ "$act" = audit ] && [ $moved -ne 0 ]; }; then
+			kloaded=$((kloaded + 1))
+		else
+			kbad=$((kbad + 1)); diag "round $r ($what killed after $ms ms): status says $act, but SERR moved: $moved"
+		fi ;;
+	*"interrupted load or unload"*)
+		khalf=$((khalf + 1)) ;;
+	*)
+		links=$(bpftool link show | grep -c '^[0-9]*: tracing')
+		if [ "$links" -eq 0 ] && [ $moved -ne 0 ]; then
+			kgone=$((kgone + 1))
+		else
+			kbad=$((kbad + 1)); diag "round $r ($what killed after $ms ms): status says not loaded, but $links links attached, SERR moved: $moved"
+		fi ;;
+	esac
+	$VC $E P2 0x04 $c0 >/dev/null
+	if ! $CF load --policy $P/ka.policy >/dev/null 2>&1 && ! { $CF unload >/dev/null 2>&1; $CF load --policy $P/ka.policy >/dev/null 2>&1; }; then
+		kbad=$((kbad + 1)); diag "round $r: load did not recover"
+	fi
+done
+$CF unload >/dev/null 2>&1
+is "$kbad" 0 "$KR rounds of load, apply or unload killed with SIGKILL: status agrees with enforcement (loaded $kloaded, gone $kgone, reported half-done $khalf)"
+$CF load >/dev/null
 $CF unload >/dev/null
 done_testing
