@@ -29,8 +29,9 @@ for r in $(seq 1 $ROUNDS); do
 	echo "bench round=$r writes=$N nofilter_ns=$off filter_pass_ns=$pass filter_masked_ns=$masked empty_fentry_ns=$floor cmd_nofilter_ns=$cmd_off cmd_filter_ns=$cmd_on"
 done
 
-# The deny hook's cost to everyone else: 1-byte pwrite to /dev/null, with no
-# filter, with the seed policy (no deny: hook not attached), with a deny rule.
+# The refusing hook's cost to everyone else: 1-byte pwrite to /dev/null, with
+# no filter, with the seed policy (mask rules: the hook is attached), with a
+# deny rule.
 printf 'deny hdr.command.bus_master\n' > /tmp/deny.policy
 dn() { /cfgfilter/devnull-pwrite ${BENCH_DEVNULL:-200000} | awk '{print $3}'; }
 for r in $(seq 1 $ROUNDS); do
