@@ -20,7 +20,8 @@
  *   rb OFF LEN            read LEN bytes, print them as hex
  *   loop N w2 OFF V1 V2   N word writes alternating V1, V2; print elapsed ns
  *                         and how many a deny rule refused
- *   forkw N OFF VALUE     N writers: fork N children (32 at a time), each one
+ *   forkw N OFF VALUE     N writers: fork N children one after another (none
+ *                         overlaps: see README, the recursion guard), each one
  *                         word pwrite of VALUE on the inherited device fd,
  *                         then exit; print "forkw N ok K failed F"
  *   p1|p2|p4 OFF          read the physical register through sysfs config,
@@ -411,7 +412,7 @@ int main(int argc, char **argv)
 			int st;
 			fflush(stdout);
 			for (long k = 0; k < n || live; ) {
-				if (k < n && live < 32) {
+				if (k < n && live < 1) {
 					pid_t pid = fork();
 					if (pid < 0)
 						die("fork", "");

@@ -139,7 +139,9 @@ $CF unload >/dev/null
 # A tenant forking 17,000 writers (one write each, one counts row each)
 # cannot blind anyone's counts: past the per-writer bound a writer counts
 # in its device's "other" row, so per-device sums stay exact, for the
-# tenant's device and for another VM's written after it.
+# tenant's device and for another VM's written after it. The writers run
+# one after another: concurrent ones on a preemptible kernel (sid's) meet
+# the BPF recursion guard, which skips the filter (README, threat model).
 N=$(find_dev 1b36 0010)
 bind_vfio "$N"
 NW=${FORK_WRITERS:-17000}
