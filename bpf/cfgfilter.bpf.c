@@ -5,7 +5,8 @@
  *    virtualized values go to a shadow; audit bits are reported;
  *  - read (fexit vfio_pci_config_rw): virtualized bits are replaced by the
  *    shadow, so the writer reads back what it wrote;
- *  - refuse (fmod_ret security_file_permission, which reads the write's
+ *  - refuse (security_file_permission: a BPF LSM program where the bpf LSM
+ *    runs, else fmod_ret, the loader sets which; it reads the write's
  *    offset and data through the task's system call, plus fentry/fexit
  *    io_write for io_uring; attached while the policy has deny, mask or
  *    virtualize rules): the write fails with EPERM if a deny bit would
@@ -62,6 +63,9 @@ int BPF_PROG(cfgfilter_close, struct vfio_pci_core_device *vdev)
 	return on_device_close(vdev);
 }
 
+/* Loaded as lsm/file_permission where the bpf LSM runs (the loader sets
+ * the type): the kernel skips a tracing program already running on the
+ * CPU, as when a task was preempted inside it, but never an LSM one. */
 SEC("fmod_ret/security_file_permission")
 int BPF_PROG(cfgfilter_deny, struct file *file, int mask, int ret)
 {

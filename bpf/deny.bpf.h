@@ -122,7 +122,9 @@ static __always_inline void report_undecodable(struct cf_access *a)
 }
 
 /* The verdict of the io_uring write the task is in, if it is in one for
- * this file: io_write's hook decides, this hook enforces. */
+ * this file: io_write's hook decides, this hook enforces. io_write asks
+ * once per issue, so a verdict is used once: one that io_write's end did
+ * not clear (its fexit skipped, see README) decides no later write. */
 static __always_inline int uring_verdict(struct task_struct *task, struct file *file, int *r)
 {
 	struct cf_verdict *v = bpf_task_storage_get(&cfgf_deny_verdict, task, 0, 0);
@@ -130,6 +132,7 @@ static __always_inline int uring_verdict(struct task_struct *task, struct file *
 	if (!v || !v->inside || v->file != (__u64)file)
 		return 0;
 	*r = v->verdict;
+	v->inside = 0;
 	return 1;
 }
 

@@ -31,7 +31,7 @@ struct load {
 	double wait;
 	struct cf_policy policy;
 	/* preflight */
-	bool rewrite, uring;
+	bool rewrite, uring, lsm;
 	struct cf_ksym ksyms[2];
 	/* load and attach */
 	struct cfgfilter_bpf *skel;
@@ -96,6 +96,15 @@ static int preflight(struct load *l)
 	if (!l->uring && (l->policy.flags & CF_POL_ENFORCE))
 		cf_info("fentry cannot attach to io_write here: io_uring writes to devices an "
 			"enforcing rule lands on are refused (undecodable_call)");
+	/* The refusing hook as a BPF LSM program: the kernel never skips one
+	 * for recursion (since 6.2), while an fmod_ret program is skipped
+	 * when another task was preempted inside it on the same CPU. */
+	l->lsm = cf_bpf_lsm_active();
+	if (!l->lsm && (l->policy.flags & CF_POL_ENFORCE))
+		cf_info("the bpf LSM is not running (not in /sys/kernel/security/lsm): the refusing "
+			"hook goes on fmod_ret security_file_permission, which a preemptible kernel "
+			"skips while another writer is preempted inside it (status: skipped); boot "
+			"with bpf in lsm= to avoid that");
 	/* The deny hook recognises vfio-pci device files by these addresses. */
 	l->ksyms[0] = (struct cf_ksym){ "vfio_device_fops", "vfio", 0 };
 	l->ksyms[1] = (struct cf_ksym){ "pci_bus_type", NULL, 0 };
@@ -125,6 +134,15 @@ static int configure(struct load *l)
 	memcpy((void *)&skel->data_rodata->cf_live_policy, &l->policy, sizeof(l->policy));
 	/* A hook on every process's file I/O: attached only for enforcing rules. */
 	bpf_program__set_autoattach(skel->progs.cfgfilter_deny, false);
+	/* one program, one pin: its type says where it runs (bpftool shows
+	 * "lsm"); the body reads the same (file, mask, ret) either way */
+	if (l->lsm && (bpf_program__set_type(skel->progs.cfgfilter_deny, BPF_PROG_TYPE_LSM) ||
+		       bpf_program__set_expected_attach_type(skel->progs.cfgfilter_deny,
+							     BPF_LSM_MAC) ||
+		       bpf_program__set_attach_target(skel->progs.cfgfilter_deny, 0,
+						      "file_permission")))
+		return cf_err("cannot make the refusing hook a BPF LSM program (lsm/file_permission): "
+			      "%s", strerror(errno));
 	bpf_program__set_autoattach(skel->progs.cfgfilter_deny_uring, false);
 	bpf_program__set_autoload(skel->progs.cfgfilter_deny_uring, l->uring);
 	bpf_program__set_autoattach(skel->progs.cfgfilter_deny_uring_done, false);
@@ -187,7 +205,8 @@ static int load_and_attach(struct load *l)
 				   "(fentry/io_write)"))
 		return 1;
 	return attach_one(skel->progs.cfgfilter_deny, &skel->links.cfgfilter_deny,
-			  "the deny hook (fmod_ret/security_file_permission)");
+			  l->lsm ? "the refusing hook (lsm/file_permission)"
+				 : "the refusing hook (fmod_ret/security_file_permission)");
 }
 
 /* Everything in the pin table that this load made; the write link last:

@@ -32,7 +32,7 @@ static int stats_enabled(void)
 static int print_json(const struct cf_live *l, int loaded, const struct cf_count_row *rows,
 		      size_t nrows)
 {
-	json_t *o = json_object(), *counters, *pins;
+	json_t *o = json_object(), *counters, *pins, *skipped;
 
 	json_object_set_new(o, "loaded", json_boolean(loaded));
 	json_object_set_new(o, "pin_dir", json_string(CF_PIN_DIR));
@@ -58,6 +58,13 @@ static int print_json(const struct cf_live *l, int loaded, const struct cf_count
 		json_object_set_new(o, "deny_hook_attached", json_boolean(l->deny_attached));
 		json_object_set_new(o, "deny_io_uring_hook_attached",
 				    json_boolean(l->deny_uring_attached));
+		json_object_set_new(o, "refusing_hook", json_string(cf_refusing_hook(l)));
+		skipped = json_object();
+		for (unsigned int i = 0; i < l->nprogs; i++)
+			json_object_set_new(skipped, l->progs[i].name,
+					    json_integer((json_int_t)l->progs[i].skipped));
+		/* runs the kernel skipped: those writes were not judged */
+		json_object_set_new(o, "skipped_by_kernel", skipped);
 		cf_methods_json_into(o, l);
 		cf_policy_json_into(o, &l->policy);
 		/* before "counters": scripts that take the last "filtered" get the total */
@@ -120,6 +127,15 @@ static void print_text(const struct cf_live *l, const struct cf_count_row *rows,
 	if (cf_fallbacks(l))
 		printf("fallback:    %u mask/virtualize rules run as deny: this kernel forbids "
 		       "bpf_probe_write_user (lockdown)\n", cf_fallbacks(l));
+	if (l->skipped) {
+		printf("SKIPPED:     the kernel skipped %llu runs of the filter's programs (a task "
+		       "preempted inside one holds it on its CPU), so those accesses were not "
+		       "judged:", l->skipped);
+		for (unsigned int i = 0; i < l->nprogs; i++)
+			if (l->progs[i].skipped)
+				printf(" %s %llu", l->progs[i].name, l->progs[i].skipped);
+		printf("; see README, threat model\n");
+	}
 	if (stats_enabled())
 		printf("runs:        %llu, %llu ns total, %.0f ns each\n", l->run_cnt, l->run_time_ns,
 		       l->run_cnt ? (double)l->run_time_ns / l->run_cnt : 0.0);

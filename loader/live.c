@@ -263,6 +263,60 @@ static int read_stats(struct cf_live *live)
 	return ret;
 }
 
+/* The type of a pinned program, or -1. */
+int cf_pinned_prog_type(const char *pin)
+{
+	struct bpf_prog_info pi = { 0 };
+	__u32 len = sizeof(pi);
+	char path[256];
+	int fd, type = -1;
+
+	cf_pin_path(path, sizeof(path), pin);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -1;
+	if (!bpf_obj_get_info_by_fd(fd, &pi, &len))
+		type = (int)pi.type;
+	close(fd);
+	return type;
+}
+
+/* recursion_misses of the program behind each pinned link. */
+static void read_skips(struct cf_live *live)
+{
+	for (size_t i = 0; i < cf_npins && live->nprogs < CF_LIVE_PROGS; i++) {
+		struct bpf_link_info li = { 0 };
+		struct bpf_prog_info pi = { 0 };
+		__u32 len = sizeof(li);
+		char path[256];
+		int fd, pfd;
+
+		if (cf_pins[i].kind != CF_PIN_KIND_LINK)
+			continue;
+		cf_pin_path(path, sizeof(path), cf_pins[i].name);
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			continue;
+		if (bpf_obj_get_info_by_fd(fd, &li, &len)) {
+			close(fd);
+			continue;
+		}
+		close(fd);
+		pfd = bpf_prog_get_fd_by_id(li.prog_id);
+		len = sizeof(pi);
+		if (pfd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(pfd, &pi, &len)) {
+			snprintf(live->progs[live->nprogs].name, sizeof(live->progs[0].name), "%s",
+				 pi.name);
+			live->progs[live->nprogs].skipped = pi.recursion_misses;
+			live->skipped += pi.recursion_misses;
+			live->nprogs++;
+		}
+		close(pfd);
+	}
+}
+
 int cf_read_live(struct cf_live *live)
 {
 	struct bpf_link_info li = { 0 };
@@ -327,6 +381,8 @@ int cf_read_live(struct cf_live *live)
 		cf_pin_path(p, sizeof(p), CF_PIN_LINK_DENY_URING);
 		live->deny_uring_attached = access(p, F_OK) == 0;
 	}
+	live->deny_lsm = cf_pinned_prog_type(CF_PIN_PROG_DENY) == BPF_PROG_TYPE_LSM;
+	read_skips(live);
 	return 0;
 }
 

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include "cfgfilter.h"
 
+#define CF_LIVE_PROGS 12
+
 struct cf_live {
 	int prog_id;
 	int link_id;
@@ -17,8 +19,19 @@ struct cf_live {
 	unsigned int hw_devices; /* devices whose config space is followed */
 	bool deny_attached;
 	bool deny_uring_attached;
+	bool deny_lsm; /* the refusing hook is a BPF LSM program (else fmod_ret) */
+	/* Per attached program: runs the kernel skipped (bpf_prog_info's
+	 * recursion_misses: the program was already running on that CPU,
+	 * in a task preempted inside it). A skipped run judged nothing. */
+	struct {
+		char name[16];
+		unsigned long long skipped;
+	} progs[CF_LIVE_PROGS];
+	unsigned int nprogs;
+	unsigned long long skipped; /* their sum */
 };
 int cf_read_live(struct cf_live *live);
+int cf_pinned_prog_type(const char *pin); /* enum bpf_prog_type, or -1 */
 /* The per-CPU stats map at fd, summed over the CPUs. -1 on failure. */
 int cf_stats_sum(int stats_fd, int fast_fd, struct cf_stats *out);
 __u32 cf_live_policy_map_id(void); /* 0 if unknown */

@@ -15,6 +15,16 @@ unsigned int cf_fallbacks(const struct cf_live *l)
 	return n;
 }
 
+/* Where the refusing hook is attached: a BPF LSM program where the kernel
+ * runs the bpf LSM (never skipped for recursion since 6.2, commit
+ * 271de525e1d7), else fmod_ret, which a preemptible kernel can skip. */
+const char *cf_refusing_hook(const struct cf_live *l)
+{
+	if (!l->deny_attached)
+		return "none";
+	return l->deny_lsm ? "lsm/file_permission" : "fmod_ret/security_file_permission";
+}
+
 /* How each action present in the policy is enforced now. */
 const char *cf_method_of(unsigned int action, const struct cf_live *l)
 {
@@ -29,9 +39,9 @@ const char *cf_method_of(unsigned int action, const struct cf_live *l)
 		if (!l->deny_attached)
 			return "NOT ATTACHED: masked instead";
 		snprintf(m, sizeof(m),
-			 "EPERM (fmod_ret security_file_permission) for write, pwrite64, writev, "
+			 "EPERM (%s) for write, pwrite64, writev, "
 			 "pwritev, pwritev2 (x86-64, up to 16 iovecs)%s; any other call is refused "
-			 "whole (undecodable_call)",
+			 "whole (undecodable_call)", cf_refusing_hook(l),
 			 l->deny_uring_attached ? " and io_uring WRITE, WRITEV, WRITE_FIXED (fentry io_write)"
 						: "");
 		return m;

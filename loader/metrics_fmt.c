@@ -164,6 +164,12 @@ void cf_metrics_write(FILE *f, const struct cf_metrics_in *in)
 	    "Times the policy was compiled for a device.", s->plans);
 	one(f, "cfgfilter_counts_lost_total", "counter",
 	    "Rule counts lost because the counts map was full.", s->counts_full);
+	head(f, "cfgfilter_program_skipped_total", "counter",
+	     "Runs of the BPF program the kernel skipped (recursion_misses: already running on "
+	     "that CPU); the accesses of those runs were not judged.");
+	for (size_t i = 0; i < in->nprogs; i++)
+		fprintf(f, "cfgfilter_program_skipped_total{program=\"%s\"} %llu\n",
+			in->progs[i].name, in->progs[i].skipped);
 	one(f, "cfgfilter_bpf_stats_enabled", "gauge",
 	    "1 if kernel.bpf_stats_enabled is on (program run counts and time below).",
 	    in->bpf_stats);

@@ -13,6 +13,7 @@ struct cf_metrics_prog {
 	const char *name;
 	bool attached;
 	unsigned long long run_cnt, run_time_ns;
+	unsigned long long skipped; /* runs the kernel skipped (recursion_misses) */
 };
 
 struct cf_metrics_in {

@@ -145,10 +145,13 @@ int cf_observer_metrics(const struct cf_observer *o, FILE *f, bool serving,
 
 		progs[i].name = o->progs[i].name;
 		progs[i].attached = in.loaded && pinned(o, o->progs[i].link);
-		progs[i].run_cnt = progs[i].run_time_ns = 0;
+		progs[i].run_cnt = progs[i].run_time_ns = progs[i].skipped = 0;
 		if (o->progs[i].fd >= 0 && !bpf_obj_get_info_by_fd(o->progs[i].fd, &pi, &len)) {
 			progs[i].run_cnt = pi.run_cnt;
 			progs[i].run_time_ns = pi.run_time_ns;
+			progs[i].skipped = pi.recursion_misses;
+			if (!strcmp(o->progs[i].link, CF_PIN_LINK_DENY))
+				live.deny_lsm = pi.type == BPF_PROG_TYPE_LSM;
 		}
 	}
 	in.progs = progs;

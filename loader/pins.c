@@ -48,7 +48,7 @@ const struct cf_pin cf_pins[] = {
 	LINK("link_device_close", cfgfilter_close, false, "fentry vfio_pci_core_disable"),
 	LINK(CF_PIN_LINK_DENY_URING_DONE, cfgfilter_deny_uring_done, true, "fexit io_write"),
 	LINK(CF_PIN_LINK_DENY_URING, cfgfilter_deny_uring, true, "fentry io_write"),
-	LINK(CF_PIN_LINK_DENY, cfgfilter_deny, true, "fmod_ret security_file_permission"),
+	LINK(CF_PIN_LINK_DENY, cfgfilter_deny, true, "the refusing hook: lsm file_permission, else fmod_ret security_file_permission"),
 	LINK(CF_PIN_LINK, cfgfilter_write, false, "fentry vfio_pci_config_rw"),
 };
 const size_t cf_npins = sizeof(cf_pins) / sizeof(cf_pins[0]);

@@ -74,6 +74,23 @@ void cf_kallsyms(struct cf_ksym *syms, size_t n)
 	fclose(f);
 }
 
+bool cf_bpf_lsm_active(void)
+{
+	char buf[512] = "", *tok, *save = NULL;
+	FILE *f = fopen("/sys/kernel/security/lsm", "r");
+
+	if (!f)
+		return false;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	buf[strcspn(buf, "\n")] = 0;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		if (!strcmp(tok, "bpf"))
+			return true;
+	return false;
+}
+
 static int lockdown_mode(void)
 {
 	char buf[128] = "";

@@ -36,4 +36,9 @@ void cf_kallsyms(struct cf_ksym *syms, size_t n);
  * loaded against the function's BTF and attached, then let go. */
 bool cf_fentry_can_attach(const char *func, const char *module);
 
+/* Is "bpf" among the running LSMs (/sys/kernel/security/lsm)? A BPF LSM
+ * program is then called on every LSM hook; false when securityfs is not
+ * mounted or the kernel was booted with an lsm= list without bpf. */
+bool cf_bpf_lsm_active(void);
+
 #endif

@@ -24,6 +24,11 @@
  *                         overlaps: see README, the recursion guard), each one
  *                         word pwrite of VALUE on the inherited device fd,
  *                         then exit; print "forkw N ok K failed F"
+ *   parw P W OFF VALUE    P writers at once: fork P children, each W word
+ *                         pwrites of VALUE on the inherited device fd (on a
+ *                         preemptible kernel, writers preempted inside the
+ *                         filter's programs); print "parw P W ok K failed F"
+ *                         (K + F = P * W writes)
  *   p1|p2|p4 OFF          read the physical register through sysfs config,
  *                         print "pW OFF VALUE" (while the device is open:
  *                         vfio restores config space when it is closed)
@@ -433,6 +438,42 @@ int main(int argc, char **argv)
 					failed++;
 			}
 			printf("forkw %ld ok %ld failed %ld\n", n, ok, failed);
+		} else if (!strcmp(op, "parw")) {
+			need(i, 4, argc, op);
+			long np = strtol(argv[++i], NULL, 0), nw = strtol(argv[++i], NULL, 0);
+			long ok = 0, failed = 0;
+			uint32_t off = parse_off(argv[++i]);
+			uint16_t v = strtoul(argv[++i], NULL, 0);
+			int pipefd[2];
+			fflush(stdout);
+			if (pipe(pipefd))
+				die("pipe", "");
+			for (long k = 0; k < np; k++) {
+				pid_t pid = fork();
+				if (pid < 0)
+					die("fork", "");
+				if (!pid) {
+					long good[2] = { 0, 0 };
+					uint16_t b = v;
+					for (long w = 0; w < nw; w++)
+						good[pwrite(dev_fd, &b, 2, cfg_base + off) == 2]++;
+					if (write(pipefd[1], good, sizeof(good)) != sizeof(good))
+						_exit(2);
+					_exit(0);
+				}
+			}
+			close(pipefd[1]);
+			for (long k = 0; k < np; k++) {
+				long good[2];
+				if (read(pipefd[0], good, sizeof(good)) != sizeof(good))
+					die("read from a writer", "");
+				failed += good[0];
+				ok += good[1];
+			}
+			close(pipefd[0]);
+			while (wait(NULL) > 0)
+				;
+			printf("parw %ld %ld ok %ld failed %ld\n", np, nw, ok, failed);
 		} else if (!strcmp(op, "loop")) {
 			need(i, 5, argc, op);
 			long n = strtol(argv[++i], NULL, 0);

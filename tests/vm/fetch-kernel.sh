@@ -63,6 +63,9 @@ order=$(modprobe -d "$work/dep" -S "$ver" --show-depends vfio-pci | awk '$1=="in
 tmp="$out.tmp"
 rm -rf "$tmp"; mkdir -p "$tmp/modules"
 cp "$vmlinuz" "$tmp/vmlinuz"
+# The build configuration (preemption model, built-in LSMs), for the tests' records.
+cfg=$(find "$work/root" \( -name "config-$ver" -o -path "*/modules/$ver/config" \) -type f | head -n1)
+[ -z "$cfg" ] || cp "$cfg" "$tmp/config"
 : > "$tmp/modules.order"
 for m in $order; do
     base=${m##*/}
