@@ -52,7 +52,8 @@ struct cf_iovec {
 #define CF_IORING_OP_WRITE 23
 
 /* The rules against one buffer, verified once: inlined into the iovec
- * loop, the plan's loops made 7.2's verifier give up (1M insns). */
+ * loop, the plan's loops made 7.2's verifier give up (1M insns). The
+ * first refusal found in a deny pass; 0 in a mask pass. */
 __noinline int cf_deny_run(struct cf_access *a, const struct cf_policy *pol)
 {
 	if (!a || !pol)
@@ -61,21 +62,23 @@ __noinline int cf_deny_run(struct cf_access *a, const struct cf_policy *pol)
 	return a->denied;
 }
 
-/* One buffer of a write: enum cf_refusal. */
+/* One buffer of a write, in pass `mode` (CF_MODE_DENY: may it happen;
+ * CF_MODE_MASK: rewrite its mask bits): enum cf_refusal. */
 static __always_inline int deny_segment(const struct cf_policy *pol, struct cf_access *a, __u64 buf,
-					 __u64 off, __u64 len)
+					 __u64 off, __u64 len, __u32 mode)
 {
 	if ((off >> 40) != CF_VFIO_CONFIG_REGION)
 		return CF_ALLOWED;
-	if (start_access(a, buf, off & CF_VFIO_OFFSET_MASK, len, CF_MODE_DENY))
+	if (start_access(a, buf, off & CF_VFIO_OFFSET_MASK, len, mode))
 		return CF_ALLOWED; /* vfio fails it whole with -EFAULT */
 	return cf_deny_run(a, pol);
 }
 
-/* A write of one buffer, or of cnt iovecs at buf: enum cf_refusal. One
- * call site for deny_segment keeps one cf_access on the stack. */
+/* A write of one buffer, or of cnt iovecs at buf, in pass `mode`: enum
+ * cf_refusal. One call site for deny_segment keeps one cf_access on the
+ * stack. */
 static __always_inline int deny_write(const struct cf_policy *pol, struct cf_access *a,
-				      __u64 buf, __u64 cnt, __u64 pos, int vectored)
+				      __u64 buf, __u64 cnt, __u64 pos, int vectored, __u32 mode)
 {
 	int r;
 
@@ -92,7 +95,7 @@ static __always_inline int deny_write(const struct cf_policy *pol, struct cf_acc
 		} else if (i) {
 			break;
 		}
-		r = deny_segment(pol, a, iov.base, pos, iov.len);
+		r = deny_segment(pol, a, iov.base, pos, iov.len, mode);
 		if (r)
 			return r;
 		pos += iov.len;
@@ -179,10 +182,16 @@ static __always_inline int on_file_permission(struct file *file, int mask, int r
 		if (task->flags & CF_PF_IO_WORKER)
 			r = CF_REFUSED_UNDECODABLE;
 		else if (nr == CF_NR_write || nr == CF_NR_pwrite64 || nr == CF_NR_writev ||
-			 nr == CF_NR_pwritev || nr == CF_NR_pwritev2)
-			r = deny_write(pol, &a, buf, cnt, pos,
-				       nr != CF_NR_write && nr != CF_NR_pwrite64);
-		else
+			 nr == CF_NR_pwritev || nr == CF_NR_pwritev2) {
+			int vec = nr != CF_NR_write && nr != CF_NR_pwrite64;
+
+			r = deny_write(pol, &a, buf, cnt, pos, vec, CF_MODE_DENY);
+			/* the write goes on: its mask bits are rewritten here,
+			 * where the kernel never skips the program (vfio's
+			 * fentry then finds nothing left to mask) */
+			if (r == CF_ALLOWED && (pol->flags & CF_POL_MASK) && cf_can_rewrite)
+				r = deny_write(pol, &a, buf, cnt, pos, vec, CF_MODE_MASK);
+		} else
 			r = CF_REFUSED_UNDECODABLE;
 	}
 	/* a call not decoded, or its iovecs unreadable: refused only where
@@ -202,6 +211,8 @@ static __always_inline int on_file_permission(struct file *file, int mask, int r
 			st->refused_value_unknown++;
 		else if (r == CF_REFUSED_UNREADABLE)
 			st->refused_unreadable_buffer++;
+		else if (r == CF_REFUSED_UNWRITABLE)
+			st->refused_unwritable_buffer++;
 		else
 			st->refused_undecodable_call++;
 	}
@@ -247,9 +258,14 @@ static __always_inline int on_io_write(struct io_kiocb *req, unsigned int issue_
 	if (pos == (__u64)-1)
 		pos = BPF_CORE_READ(file, f_pos);
 	dev_info_read(vdev, &a.d);
-	if (op == CF_IORING_OP_WRITE || op == CF_IORING_OP_WRITE_FIXED || op == CF_IORING_OP_WRITEV)
-		v->verdict = deny_write(pol, &a, addr, len, pos, op == CF_IORING_OP_WRITEV);
-	else
+	if (op == CF_IORING_OP_WRITE || op == CF_IORING_OP_WRITE_FIXED || op == CF_IORING_OP_WRITEV) {
+		v->verdict = deny_write(pol, &a, addr, len, pos, op == CF_IORING_OP_WRITEV,
+					CF_MODE_DENY);
+		/* skipped, this program leaves no verdict: refused */
+		if (v->verdict == CF_ALLOWED && (pol->flags & CF_POL_MASK) && cf_can_rewrite)
+			v->verdict = deny_write(pol, &a, addr, len, pos,
+						op == CF_IORING_OP_WRITEV, CF_MODE_MASK);
+	} else
 		v->verdict = CF_REFUSED_UNDECODABLE;
 	return 0;
 }

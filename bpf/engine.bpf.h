@@ -356,6 +356,7 @@ __noinline int cf_flush(struct cf_access *a, const struct cf_policy *pol)
 	m.virt = cf_window_mask(m.virt, &w);
 	m.mask = cf_window_mask(m.mask, &w);
 	m.audit = cf_window_mask(m.audit, &w);
+	cf_masks_for_mode(&m, a->mode);
 
 	if (a->mode != CF_MODE_READ)
 		hw = hw_window(a, w.first, len, &known);
@@ -434,7 +435,7 @@ __noinline int cf_flush(struct cf_access *a, const struct cf_policy *pol)
 		return 0;
 	}
 
-	/* CF_MODE_WRITE */
+	/* CF_MODE_WRITE, CF_MODE_MASK (m.virt and m.audit are 0) */
 	if (m.virt) {
 		struct cf_shadow_key k = { .vconfig = a->d.vconfig, .reg = a->g_reg };
 		struct cf_shadow sh = {}, *old = bpf_map_lookup_elem(&cfgf_shadow, &k);
@@ -464,13 +465,24 @@ __noinline int cf_flush(struct cf_access *a, const struct cf_policy *pol)
 			d.applied = req;
 			d.flags |= CF_EV_REWRITE_FAILED;
 		}
+		if (err && a->mode == CF_MODE_MASK) {
+			/* the buffer cannot be masked (read-only): the
+			 * refusing hook refuses the write whole */
+			if (!a->denied)
+				a->denied = CF_REFUSED_UNWRITABLE;
+			d.applied = cur;
+			d.flags |= CF_EV_REFUSED;
+		}
 	} else {
 		cf_stat_inc(audited);
 	}
 	if (d.flags & CF_EV_DENY_FALLBACK)
 		cf_stat_inc(deny_fallback);
 	sent = emit(a, &w, req, d.applied, d.changed, d.action, d.flags);
-	note_count(a, 0, &w, d.changed, err ? CF_CNT_REWRITE_FAILED : CF_CNT_DONE,
+	note_count(a, 0, &w, d.changed,
+		   d.flags & CF_EV_REFUSED ? CF_CNT_REFUSED
+		   : err		   ? CF_CNT_REWRITE_FAILED
+					   : CF_CNT_DONE,
 		   sent);
 	return 0;
 }

@@ -108,6 +108,7 @@ enum cf_refusal {
 	CF_REFUSED_VALUE = 2,       /* value_unknown */
 	CF_REFUSED_UNREADABLE = 3,  /* unreadable_buffer */
 	CF_REFUSED_UNDECODABLE = 4, /* undecodable_call */
+	CF_REFUSED_UNWRITABLE = 5,  /* unwritable_buffer: mask bits it cannot rewrite */
 };
 
 #define CF_PF_IO_WORKER 0x00000010 /* task->flags of io-wq and SQPOLL threads */

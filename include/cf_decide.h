@@ -26,6 +26,19 @@ static __always_inline void cf_precedence(__u32 deny, __u32 virt, __u32 mask, __
 	m->audit = audit & ~(deny | virt | mask);
 }
 
+/* What one pass acts on, after precedence: the refusing hook's mask pass
+ * only the mask bits (and deny bits, unchanged once its deny pass let the
+ * write on); virtualize and audit stay with vfio's write path, which
+ * keeps the shadow. Precedence is taken first, so a bit that a
+ * virtualize rule owns is never masked here. */
+static __always_inline void cf_masks_for_mode(struct cf_masks *m, __u32 mode)
+{
+	if (mode == CF_MODE_MASK) {
+		m->virt = 0;
+		m->audit = 0;
+	}
+}
+
 /* The bits whose change a filter undoes (deny bits too: one reaching
  * vfio came by a path the deny hook does not see, and is masked). */
 static __always_inline __u32 cf_protected(const struct cf_masks *m)

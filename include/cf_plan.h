@@ -142,8 +142,8 @@ static __always_inline int cf_plan_touches(const struct cf_plan *p, __u64 pos, _
 }
 
 /* The register's rules and masks as one access in `mode` sees them: the
- * refusing hook and the check of a write reaching the device all but
- * audit, the read path only virtualize rules. */
+ * refusing hook (both passes) and the check of a write reaching the
+ * device all but audit, the read path only virtualize rules. */
 static __always_inline __u32 cf_plan_rules_for(const struct cf_plan_reg *r, __u32 mode,
 					       __u32 *mask)
 {
@@ -151,8 +151,9 @@ static __always_inline __u32 cf_plan_rules_for(const struct cf_plan_reg *r, __u3
 
 	for (__u32 a = CF_ACT_AUDIT; a <= CF_ACT_MAX; a++) {
 		int on = mode == CF_MODE_READ ? a == CF_ACT_VIRTUALIZE
-			 : mode == CF_MODE_DENY || mode == CF_MODE_VERIFY ? a != CF_ACT_AUDIT
-									  : 1;
+			 : mode == CF_MODE_DENY || mode == CF_MODE_VERIFY || mode == CF_MODE_MASK
+				 ? a != CF_ACT_AUDIT
+				 : 1;
 		mask[a] = on ? r->mask[(a - 1) & 3] : 0;
 		rules |= on ? r->rules[(a - 1) & 3] : 0;
 	}

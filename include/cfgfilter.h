@@ -80,6 +80,7 @@ enum cf_policy_flags {
 	CF_POL_KILL = 32,      /* "on_violation kill": a writer whose protected bit
 				* reaches the device anyway (race) gets SIGKILL from
 				* the hook that saw it, before its call returns */
+	CF_POL_MASK = 64,      /* has mask rules: the refusing hook rewrites them */
 };
 
 struct cf_policy {
@@ -108,6 +109,9 @@ enum cf_mode {
 			     * (deny bits, and whether the filter can judge it) */
 	CF_MODE_READ = 2,   /* a read through vfio (virtualize) */
 	CF_MODE_VERIFY = 3, /* a vfio write reaching the device (races) */
+	CF_MODE_MASK = 4,   /* the refusing hook, once the write may happen: mask
+			     * bits rewritten in the writer's buffer (a program
+			     * the kernel never skips; vfio's fentry may be) */
 };
 
 /* Exact counts per device, writer and rule (map `counts`): each filtered bit is
@@ -168,11 +172,15 @@ struct cf_stats {
 	__u64 refused_undecodable_call;  /* the call (ABI, iovec count, io_uring
 					  * opcode) could not be decoded */
 	__u64 hw_full;        /* hardware-view dwords the map had no room for */
+	__u64 refused_unwritable_buffer; /* mask bits in a buffer the refusing hook
+					  * could not rewrite (read-only page) */
 	__u64 counts_other;   /* rule counts that went to a device's "other" row */
 };
 
 enum cf_event_flags {
-	CF_EV_REWRITE_FAILED = 1, /* the protected bits reached vfio unchanged */
+	CF_EV_REWRITE_FAILED = 1, /* the protected bits reached vfio unchanged
+				   * (with REFUSED: the write was refused instead,
+				   * unwritable_buffer) */
 	CF_EV_DENY_FALLBACK = 2,  /* deny bits reached vfio by a path the deny hook
 				   * does not see; they were masked instead */
 	CF_EV_READ = 4,           /* a read whose virtualized bits were replaced */

@@ -99,6 +99,8 @@ static int print_json(const struct cf_live *l, int loaded, const struct cf_count
 				    json_integer((json_int_t)l->stats.refused_unreadable_buffer));
 		json_object_set_new(counters, "refused_undecodable_call",
 				    json_integer((json_int_t)l->stats.refused_undecodable_call));
+		json_object_set_new(counters, "refused_unwritable_buffer",
+				    json_integer((json_int_t)l->stats.refused_unwritable_buffer));
 		json_object_set_new(counters, "hw_full", json_integer((json_int_t)l->stats.hw_full));
 		json_object_set_new(o, "counters", counters);
 		pins = json_object();
@@ -151,12 +153,14 @@ static void print_text(const struct cf_live *l, const struct cf_count_row *rows,
 	       (unsigned long long)l->stats.deny_fallback, (unsigned long long)l->stats.races,
 	       (unsigned long long)l->stats.hw_unknown);
 	printf("refused:     %llu writes the filter could not judge: %llu value_unknown, "
-	       "%llu unreadable_buffer, %llu undecodable_call\n",
+	       "%llu unreadable_buffer, %llu unwritable_buffer, %llu undecodable_call\n",
 	       (unsigned long long)(l->stats.refused_value_unknown +
 				    l->stats.refused_unreadable_buffer +
+				    l->stats.refused_unwritable_buffer +
 				    l->stats.refused_undecodable_call),
 	       (unsigned long long)l->stats.refused_value_unknown,
 	       (unsigned long long)l->stats.refused_unreadable_buffer,
+	       (unsigned long long)l->stats.refused_unwritable_buffer,
 	       (unsigned long long)l->stats.refused_undecodable_call);
 	printf("hardware:    config space of %u vfio device%s followed on the bus; %llu "
 	       "decisions without the device's value; %llu dwords with no room (hw_full)\n",

@@ -83,6 +83,8 @@ const char *cf_event_reason(const struct cf_event *e)
 		return "undecodable_call";
 	if (e->flags & CF_EV_UNREADABLE)
 		return "unreadable_buffer";
+	if (e->flags & CF_EV_REWRITE_FAILED)
+		return "unwritable_buffer";
 	return "value_unknown";
 }
 
@@ -134,6 +136,8 @@ int cf_event_text(const struct cf_event *e, const struct cf_policy *policy,
 					? "a call the filter cannot decode (ABI, iovec count or io_uring opcode)"
 				: e->flags & CF_EV_UNREADABLE
 					? "the writer's buffer could not be read"
+				: e->flags & CF_EV_REWRITE_FAILED
+					? "the writer's buffer could not be rewritten (read-only)"
 					: "the device's value of the protected bits is not known");
 	return snprintf(buf, len,
 			"%s %s [%04x:%04x] pid %u (%s)%s%s %s %s: offset 0x%03x width %u "

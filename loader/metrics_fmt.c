@@ -153,6 +153,8 @@ void cf_metrics_write(FILE *f, const struct cf_metrics_in *in)
 		(unsigned long long)s->refused_value_unknown);
 	fprintf(f, "cfgfilter_host_refused_writes_total{reason=\"unreadable_buffer\"} %llu\n",
 		(unsigned long long)s->refused_unreadable_buffer);
+	fprintf(f, "cfgfilter_host_refused_writes_total{reason=\"unwritable_buffer\"} %llu\n",
+		(unsigned long long)s->refused_unwritable_buffer);
 	fprintf(f, "cfgfilter_host_refused_writes_total{reason=\"undecodable_call\"} %llu\n",
 		(unsigned long long)s->refused_undecodable_call);
 	one(f, "cfgfilter_hw_full_total", "counter",

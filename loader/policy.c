@@ -455,6 +455,8 @@ void cf_policy_finish(struct cf_policy *out)
 			out->flags |= CF_POL_DENY;
 		if (r->action == CF_ACT_VIRTUALIZE)
 			out->flags |= CF_POL_VIRTUALIZE;
+		if (r->action == CF_ACT_MASK)
+			out->flags |= CF_POL_MASK;
 		if (r->action != CF_ACT_AUDIT)
 			out->flags |= CF_POL_ENFORCE;
 		if (r->anchor == CF_ANCHOR_ECAP)

@@ -222,6 +222,8 @@ static void check_policy(const struct cf_policy *p, const uint8_t *data, size_t 
 			flags |= CF_POL_DENY;
 		if (r->action == CF_ACT_VIRTUALIZE)
 			flags |= CF_POL_VIRTUALIZE;
+		if (r->action == CF_ACT_MASK)
+			flags |= CF_POL_MASK;
 		if (r->action != CF_ACT_AUDIT)
 			flags |= CF_POL_ENFORCE;
 		if (r->anchor == CF_ANCHOR_ECAP)

@@ -160,6 +160,48 @@ static void test_decisions_match_bitwise_reference(void **state)
 
 /* The seed's case by hand: MPS and Phantom masked, 0x72e0 asked, the
  * device holding 0x2810. */
+/* The refusing hook's mask pass (CF_MODE_MASK) rewrites the buffer first,
+ * then vfio's fentry judges what is left. Against the bitwise reference:
+ * the mask pass changes only bits a mask rule owns (after precedence:
+ * never a virtualize bit, whose shadow vfio's pass keeps); what the two
+ * passes leave in the buffer is what vfio's pass alone would; and vfio's
+ * pass after it finds no mask bit left to change. If vfio's pass is
+ * skipped (the kernel's recursion guard), every known mask bit still
+ * holds the device's value. */
+static void test_mask_pass_then_vfio_pass(void **state)
+{
+	(void)state;
+	for (int n = 0; n < 200000; n++) {
+		uint32_t deny = sparse(), virt = sparse(), mask = sparse(), audit = sparse();
+		uint32_t req = rnd(), cur = rnd(), known = known_bytes(), buf;
+		struct cf_decision first, second, alone;
+		struct cf_masks m, mm;
+
+		if (n % 5 == 0)
+			cur = req ^ (rnd() & rnd());
+		cf_precedence(deny, virt, mask, audit, &m);
+		mm = m;
+		cf_masks_for_mode(&mm, CF_MODE_MASK);
+		cf_decide_write(&mm, req, cur, known, &first);
+		buf = first.rewrite ? first.applied : req;
+		for (unsigned int i = 0; i < 32; i++) {
+			unsigned int o = owner(deny, virt, mask, audit, i);
+			unsigned int mine = (o == CF_ACT_MASK || o == CF_ACT_DENY) && ref_bit(known, i);
+
+			/* the mask pass: owned, known bits take the device's value */
+			assert_int_equal(ref_bit(buf, i), mine ? ref_bit(cur, i) : ref_bit(req, i));
+			if (o == CF_ACT_VIRTUALIZE || o == CF_ACT_AUDIT)
+				assert_int_equal(ref_bit(first.changed, i), 0);
+		}
+		cf_decide_write(&m, buf, cur, known, &second);
+		cf_decide_write(&m, req, cur, known, &alone);
+		assert_int_equal(second.rewrite ? second.applied : buf,
+				 alone.rewrite ? alone.applied : req);
+		assert_int_equal(second.changed & (m.mask | m.deny), 0);
+		assert_int_equal(first.changed | second.changed, alone.changed);
+	}
+}
+
 static void test_seed_policy_example(void **state)
 {
 	struct cf_decision d;
@@ -219,6 +261,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_decisions_match_bitwise_reference),
+		cmocka_unit_test(test_mask_pass_then_vfio_pass),
 		cmocka_unit_test(test_seed_policy_example),
 		cmocka_unit_test(test_deny_outranks_audit),
 		cmocka_unit_test(test_unknown_value_refused_not_guessed),

@@ -381,6 +381,8 @@ static void test_refused_reason(void **state)
 		{ CF_EV_REFUSED | CF_EV_HW_UNKNOWN, "value_unknown", "REFUSED (EPERM): the device's value" },
 		{ CF_EV_REFUSED | CF_EV_UNREADABLE, "unreadable_buffer", "REFUSED (EPERM): the writer's buffer" },
 		{ CF_EV_REFUSED | CF_EV_UNDECODABLE, "undecodable_call", "REFUSED (EPERM): a call" },
+		{ CF_EV_REFUSED | CF_EV_REWRITE_FAILED, "unwritable_buffer",
+		  "REFUSED (EPERM): the writer's buffer could not be rewritten" },
 	};
 	char buf[512];
 

@@ -76,6 +76,7 @@ static int mode_sees(uint32_t mode, uint32_t action)
 	case CF_MODE_READ:
 		return action == CF_ACT_VIRTUALIZE;
 	case CF_MODE_DENY: /* the refusing hook judges every enforced bit */
+	case CF_MODE_MASK: /* ...and takes precedence over them all before masking */
 	case CF_MODE_VERIFY:
 		return action != CF_ACT_AUDIT;
 	}
@@ -105,7 +106,7 @@ static void test_plan_matches_rule_list(void **state)
 			for (uint32_t j = 0; j < k; j++)
 				assert_false(plan.regs[j].reg == g->reg &&
 					     plan.regs[j].width == g->width);
-			for (uint32_t mode = CF_MODE_WRITE; mode <= CF_MODE_VERIFY; mode++) {
+			for (uint32_t mode = CF_MODE_WRITE; mode <= CF_MODE_MASK; mode++) {
 				uint32_t want_rules = 0, want_mask[CF_ACT_MAX + 1] = { 0 };
 				uint32_t got_mask[CF_ACT_MAX + 1] = { 0 }, got_rules;
 

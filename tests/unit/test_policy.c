@@ -1560,31 +1560,32 @@ static __u32 flags_of(const char *text)
 
 static void test_flags(void **state)
 {
-	const int E = CF_POL_ENFORCE;
+	const int E = CF_POL_ENFORCE, M = CF_POL_MASK | CF_POL_ENFORCE;
 
 	assert_int_equal(CF_POL_DENY, 1);
 	assert_int_equal(CF_POL_VIRTUALIZE, 2);
 	assert_int_equal(CF_POL_ECAP, 4);
 	assert_int_equal(CF_POL_CAP, 8);
 	assert_int_equal(CF_POL_ENFORCE, 16);
-	assert_int_equal(default_policy().flags, E);
-	assert_int_equal(flags_of("mask hdr.command\n"), E);
+	assert_int_equal(CF_POL_MASK, 64);
+	assert_int_equal(default_policy().flags, M);
+	assert_int_equal(flags_of("mask hdr.command\n"), M);
 	assert_int_equal(flags_of("audit pcie.devctl.mps\n"), 0);
-	assert_int_equal(flags_of("mask hdr+0x04/2:0x4 on class 02\n"), E);
+	assert_int_equal(flags_of("mask hdr+0x04/2:0x4 on class 02\n"), M);
 	assert_int_equal(flags_of("deny pcie.devctl.mps\n"), CF_POL_DENY | E);
 	assert_int_equal(flags_of("virtualize pcie.devctl.mps\n"), CF_POL_VIRTUALIZE | E);
-	assert_int_equal(flags_of("mask aer.uncor_mask.ecrc\n"), CF_POL_ECAP | E);
+	assert_int_equal(flags_of("mask aer.uncor_mask.ecrc\n"), CF_POL_ECAP | M);
 	assert_int_equal(flags_of("audit ecap(0x0010)+0x04/4:0x1\n"), CF_POL_ECAP);
-	assert_int_equal(flags_of("mask cap(0x01)+0x04/2:0x3\n"), CF_POL_CAP | E);
+	assert_int_equal(flags_of("mask cap(0x01)+0x04/2:0x3\n"), CF_POL_CAP | M);
 	assert_int_equal(flags_of("audit cap(0x05)+0x02/2:0x1 on 8086:*\n"), CF_POL_CAP);
 	/* the PCIe capability, by name or raw, is not "another" capability */
-	assert_int_equal(flags_of("mask cap(0x10)+0x08/2:0x00e0\n"), E);
+	assert_int_equal(flags_of("mask cap(0x10)+0x08/2:0x00e0\n"), M);
 	assert_int_equal(flags_of("deny pcie.devctl.flr\nmask cap(0x10)+0x28/2:0x0400\n"),
-			 CF_POL_DENY | E);
+			 CF_POL_DENY | M);
 	assert_int_equal(flags_of("deny aer.cor_mask.bad_tlp on 0000:01:00.0\n"
 				  "virtualize cap(0x01)+0x04/2:0x3\n"
 				  "mask pcie.devctl.mps\n"),
-			 CF_POL_DENY | CF_POL_VIRTUALIZE | CF_POL_ECAP | CF_POL_CAP | E);
+			 CF_POL_DENY | CF_POL_VIRTUALIZE | CF_POL_ECAP | CF_POL_CAP | M);
 	assert_int_equal(flags_of("virtualize aer.cap_control.ecrc_gen_enable\n"
 				  "deny hdr.command.bus_master\n"),
 			 CF_POL_DENY | CF_POL_VIRTUALIZE | CF_POL_ECAP | E);

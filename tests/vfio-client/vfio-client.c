@@ -454,9 +454,12 @@ int main(int argc, char **argv)
 					die("fork", "");
 				if (!pid) {
 					long good[2] = { 0, 0 };
-					uint16_t b = v;
-					for (long w = 0; w < nw; w++)
+					uint16_t b;
+					/* VALUE each time: a mask rewrites the buffer */
+					for (long w = 0; w < nw; w++) {
+						b = v;
 						good[pwrite(dev_fd, &b, 2, cfg_base + off) == 2]++;
+					}
 					if (write(pipefd[1], good, sizeof(good)) != sizeof(good))
 						_exit(2);
 					_exit(0);
