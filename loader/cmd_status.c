@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* cfgfilter status: what is attached, what it enforces, what it counted. */
 #include <jansson.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -28,6 +29,34 @@ static int stats_enabled(void)
 	}
 	return v;
 }
+
+/* status --json "counters", in this order: name, field of struct cf_stats. */
+#define C(name, field) { name, offsetof(struct cf_stats, field) }
+static const struct {
+	const char *name;
+	size_t off;
+} status_counters[] = {
+	C("writes", writes),
+	C("filtered", filtered),
+	C("events_lost", events_lost),
+	C("rewrite_failed", rewrite_failed),
+	C("audited", audited),
+	C("denied", denied),
+	C("deny_fallback", deny_fallback),
+	C("virtualized_reads", virt_reads),
+	C("races", races),
+	C("hw_unknown", hw_unknown),
+	C("plans_compiled", plans),
+	C("plans_uncached", plan_uncached),
+	C("counts_full", counts_full),
+	C("counts_other", counts_other),
+	C("refused_value_unknown", refused_value_unknown),
+	C("refused_unreadable_buffer", refused_unreadable_buffer),
+	C("refused_undecodable_call", refused_undecodable_call),
+	C("refused_unwritable_buffer", refused_unwritable_buffer),
+	C("hw_full", hw_full),
+};
+#undef C
 
 static int print_json(const struct cf_live *l, int loaded, const struct cf_count_row *rows,
 		      size_t nrows)
@@ -70,38 +99,10 @@ static int print_json(const struct cf_live *l, int loaded, const struct cf_count
 		/* before "counters": scripts that take the last "filtered" get the total */
 		json_object_set_new(o, "counts", cf_counts_json(rows, nrows));
 		counters = json_object();
-		json_object_set_new(counters, "writes", json_integer((json_int_t)l->stats.writes));
-		json_object_set_new(counters, "filtered", json_integer((json_int_t)l->stats.filtered));
-		json_object_set_new(counters, "events_lost",
-				    json_integer((json_int_t)l->stats.events_lost));
-		json_object_set_new(counters, "rewrite_failed",
-				    json_integer((json_int_t)l->stats.rewrite_failed));
-		json_object_set_new(counters, "audited", json_integer((json_int_t)l->stats.audited));
-		json_object_set_new(counters, "denied", json_integer((json_int_t)l->stats.denied));
-		json_object_set_new(counters, "deny_fallback",
-				    json_integer((json_int_t)l->stats.deny_fallback));
-		json_object_set_new(counters, "virtualized_reads",
-				    json_integer((json_int_t)l->stats.virt_reads));
-		json_object_set_new(counters, "races", json_integer((json_int_t)l->stats.races));
-		json_object_set_new(counters, "hw_unknown",
-				    json_integer((json_int_t)l->stats.hw_unknown));
-		json_object_set_new(counters, "plans_compiled",
-				    json_integer((json_int_t)l->stats.plans));
-		json_object_set_new(counters, "plans_uncached",
-				    json_integer((json_int_t)l->stats.plan_uncached));
-		json_object_set_new(counters, "counts_full",
-				    json_integer((json_int_t)l->stats.counts_full));
-		json_object_set_new(counters, "counts_other",
-				    json_integer((json_int_t)l->stats.counts_other));
-		json_object_set_new(counters, "refused_value_unknown",
-				    json_integer((json_int_t)l->stats.refused_value_unknown));
-		json_object_set_new(counters, "refused_unreadable_buffer",
-				    json_integer((json_int_t)l->stats.refused_unreadable_buffer));
-		json_object_set_new(counters, "refused_undecodable_call",
-				    json_integer((json_int_t)l->stats.refused_undecodable_call));
-		json_object_set_new(counters, "refused_unwritable_buffer",
-				    json_integer((json_int_t)l->stats.refused_unwritable_buffer));
-		json_object_set_new(counters, "hw_full", json_integer((json_int_t)l->stats.hw_full));
+		for (size_t i = 0; i < sizeof(status_counters) / sizeof(status_counters[0]); i++)
+			json_object_set_new(counters, status_counters[i].name,
+					    json_integer((json_int_t)*(const __u64 *)
+						((const char *)&l->stats + status_counters[i].off)));
 		json_object_set_new(o, "counters", counters);
 		pins = json_object();
 		for (size_t i = 0; i < cf_npins; i++)

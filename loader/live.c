@@ -285,25 +285,13 @@ int cf_pinned_prog_type(const char *pin)
 static void read_skips(struct cf_live *live)
 {
 	for (size_t i = 0; i < cf_npins && live->nprogs < CF_LIVE_PROGS; i++) {
-		struct bpf_link_info li = { 0 };
 		struct bpf_prog_info pi = { 0 };
-		__u32 len = sizeof(li);
-		char path[256];
-		int fd, pfd;
+		__u32 len = sizeof(pi);
+		int pfd;
 
 		if (cf_pins[i].kind != CF_PIN_KIND_LINK)
 			continue;
-		cf_pin_path(path, sizeof(path), cf_pins[i].name);
-		fd = bpf_obj_get(path);
-		if (fd < 0)
-			continue;
-		if (bpf_obj_get_info_by_fd(fd, &li, &len)) {
-			close(fd);
-			continue;
-		}
-		close(fd);
-		pfd = bpf_prog_get_fd_by_id(li.prog_id);
-		len = sizeof(pi);
+		pfd = cf_link_prog_fd(cf_pins[i].name);
 		if (pfd < 0)
 			continue;
 		if (!bpf_obj_get_info_by_fd(pfd, &pi, &len)) {

@@ -55,29 +55,18 @@ int cf_observer_open(struct cf_observer *o, bool with_events)
 		return -1;
 	}
 	for (size_t i = 0; i < cf_npins && o->nprogs < CF_OBS_PROGS; i++) {
-		struct bpf_link_info li = { 0 };
 		struct bpf_prog_info pi = { 0 };
-		__u32 len = sizeof(li);
-		char path[256];
-		int lfd, pfd;
+		__u32 len = sizeof(pi);
+		int pfd;
 
 		if (cf_pins[i].kind != CF_PIN_KIND_LINK)
 			continue;
 		o->progs[o->nprogs].link = cf_pins[i].name;
-		o->progs[o->nprogs].fd = -1;
 		snprintf(o->progs[o->nprogs].name, sizeof(o->progs[0].name), "%s", cf_pins[i].name);
-		cf_pin_path(path, sizeof(path), cf_pins[i].name);
-		lfd = bpf_obj_get(path);
-		if (lfd >= 0 && !bpf_obj_get_info_by_fd(lfd, &li, &len)) {
-			pfd = bpf_prog_get_fd_by_id(li.prog_id);
-			len = sizeof(pi);
-			if (pfd >= 0 && !bpf_obj_get_info_by_fd(pfd, &pi, &len))
-				snprintf(o->progs[o->nprogs].name, sizeof(o->progs[0].name), "%s",
-					 pi.name);
-			o->progs[o->nprogs].fd = pfd;
-		}
-		if (lfd >= 0)
-			close(lfd); /* a held link would keep the program attached after unload */
+		pfd = cf_link_prog_fd(cf_pins[i].name);
+		if (pfd >= 0 && !bpf_obj_get_info_by_fd(pfd, &pi, &len))
+			snprintf(o->progs[o->nprogs].name, sizeof(o->progs[0].name), "%s", pi.name);
+		o->progs[o->nprogs].fd = pfd;
 		o->nprogs++;
 	}
 	return 0;

@@ -150,3 +150,19 @@ int cf_remove_pins(void)
 	return failed;
 }
 
+int cf_link_prog_fd(const char *name)
+{
+	struct bpf_link_info li = { 0 };
+	__u32 len = sizeof(li);
+	char path[256];
+	int lfd, pfd = -1;
+
+	cf_pin_path(path, sizeof(path), name);
+	lfd = bpf_obj_get(path);
+	if (lfd < 0)
+		return -1;
+	if (!bpf_obj_get_info_by_fd(lfd, &li, &len))
+		pfd = bpf_prog_get_fd_by_id(li.prog_id);
+	close(lfd);
+	return pfd;
+}

@@ -47,6 +47,10 @@ bool cf_is_loaded(void);
  * programs still run. The names, comma-separated, in buf; the count. */
 int cf_leftover_links(char *buf, size_t len);
 int cf_pinned_fd(const char *name); /* -1 with a message when missing */
+/* An fd of the program behind the pinned link `name`, or -1 (no message:
+ * the link may be absent by design). The link itself is not kept: a held
+ * link would keep the program attached after unload. */
+int cf_link_prog_fd(const char *name);
 
 /* An exclusive lock for the life of the process, so two cfgfilter commands
  * cannot change the pins at once. It is a file that is never deleted: a

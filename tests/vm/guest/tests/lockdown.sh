@@ -42,4 +42,38 @@ printf 'audit hdr.command.serr\ndeny pcie.devctl.phantom\n' > /tmp/ok.policy
 out=$($CF load --strict --policy /tmp/ok.policy 2>&1); rc=$?
 is "$rc" 0 "a policy of deny and audit loads under lockdown, even with --strict"
 $CF unload >/dev/null
+
+# Hostile writes under lockdown, where no rewrite is possible and mask runs
+# as deny: a buffer BPF cannot read, a call it cannot decode, writers at
+# once. Each flips SERR; lockdown closes /dev/mem, so the device is read
+# through sysfs config (the bus accessors: the device's own value, which
+# also refreshes the filter's view), on the fd that wrote. Control first:
+# with no filter, each reaches the device.
+cmd0=$($VC $E p2 0x04 | val_of p2 0x004)
+on=$((cmd0 ^ 0x100))
+HOSTILE="memfd pwritev-17 i386-pwrite writers-at-once"
+hostile() { # CASE: sets res (the write's line) and after (Command, sysfs)
+	case $1 in
+	memfd) out=$($VC $E wmf2 0x04 $on p2 0x04 2>&1) ;;
+	pwritev-17) out=$($VC $E wvn 17 0x04 $on p2 0x04 2>&1) ;;
+	i386-pwrite) out=$($VC32 $E w2 0x04 $on p2 0x04 2>&1) ;;
+	writers-at-once) out=$($VC $E parw 32 20 0x04 $on p2 0x04 2>&1) ;;
+	esac
+	res=$(echo "$out" | sed -n 1p)
+	after=$(echo "$out" | val_of p2 0x004)
+	[ -n "$after" ] || diag "$out"
+}
+for c in $HOSTILE; do
+	hostile $c
+	check "no filter, $c: the write goes on ($res)" sh -c "case '$res' in *' ok'|'parw 32 20 ok 640 failed 0') true ;; *) false ;; esac"
+	is "$(hex4 $((after & 0x100)))" "$(hex4 $((on & 0x100)))" "no filter, $c: SERR changed in the device"
+done
+printf 'mask hdr.command.serr\n' > /tmp/serr.policy
+$CF load --policy /tmp/serr.policy >/dev/null 2>&1 || not_ok "load mask hdr.command.serr under lockdown"
+for c in $HOSTILE; do
+	hostile $c
+	check "lockdown, mask as deny, $c: refused ($res)" sh -c "case '$res' in *'Operation not permitted'|'parw 32 20 ok 0 failed 640') true ;; *) false ;; esac"
+	is "$(hex4 $after)" "$(hex4 $cmd0)" "lockdown, mask as deny, $c: SERR kept in the device"
+done
+$CF unload >/dev/null
 done_testing
