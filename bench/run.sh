@@ -46,7 +46,7 @@ END {
 	printf "  Command register, filter:    %8.0f ns/write  ratio %.3f (no rule on it)\n", median(cf, n), median(rc, n)
 	if (dn > 0) {
 		printf "  /dev/null 1-byte pwrite, no filter:        %6.0f ns\n", median(doff, dn)
-		printf "  /dev/null, seed policy (no deny hook):     %6.0f ns  ratio %.3f\n", median(dseed, dn), median(rs, dn)
+		printf "  /dev/null, seed policy (mask: hook too):   %6.0f ns  ratio %.3f\n", median(dseed, dn), median(rs, dn)
 		printf "  /dev/null, empty fmod_ret (trampoline):    %6.0f ns  ratio %.3f\n", median(dfl, dn), median(rf2, dn)
 		printf "  /dev/null, deny rule (hook attached):      %6.0f ns  ratio %.3f\n", median(ddeny, dn), median(rd, dn)
 	}
