@@ -113,7 +113,7 @@ enum cf_refusal {
 
 #define CF_PF_IO_WORKER 0x00000010 /* task->flags of io-wq and SQPOLL threads */
 
-/* io_uring: io_write's hook decides, the fmod_ret enforces while the
+/* io_uring: io_write's hook decides, the refusing hook enforces while the
  * task is inside that io_write. */
 struct cf_verdict {
 	__u64 file;
