@@ -31,6 +31,7 @@
 #include "cf_decide.h"
 #include "cf_plan.h"
 #include "cf_fast.h"
+#include "cf_caps.h"
 
 char LICENSE[] SEC("license") = "GPL"; /* bpf_probe_write_user is GPL-only */
 

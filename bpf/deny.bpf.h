@@ -54,11 +54,37 @@ struct cf_iovec {
 /* The rules against one buffer, verified once: inlined into the iovec
  * loop, the plan's loops made 7.2's verifier give up (1M insns). The
  * first refusal found in a deny pass; 0 in a mask pass. */
+/* A write refused where an enforcing rule's register is not known: the
+ * event names the write, with register and values 0. */
+static __noinline void refuse_blind(struct cf_access *a)
+{
+	struct cf_window w = { .first = a->pos, .len = a->count < 4 ? a->count : 4 };
+
+	a->g_rules = 0;
+	a->g_reg = 0;
+	a->g_width = 0;
+	emit(a, &w, 0, 0, 0, CF_ACT_DENY, CF_EV_REFUSED | CF_EV_HW_UNKNOWN);
+}
+
 __noinline int cf_deny_run(struct cf_access *a, const struct cf_policy *pol)
 {
+	const struct cf_plan *p;
+
 	if (!a || !pol)
 		return 0;
-	run_policy(a, pol);
+	p = plan_of(a, pol);
+	if (!p)
+		return 0;
+	if (a->mode == CF_MODE_DENY && (p->flags & CF_PLAN_LAYOUT_UNKNOWN) &&
+	    a->pos + a->count > 0x40) {
+		/* an enforcing rule may lie anywhere past the header */
+		if (!a->denied)
+			a->denied = CF_REFUSED_VALUE;
+		refuse_blind(a);
+		return a->denied;
+	}
+	if (cf_plan_touches(p, a->pos, a->count))
+		run_plan(a, pol, p);
 	return a->denied;
 }
 

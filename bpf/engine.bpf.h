@@ -42,14 +42,6 @@ static __always_inline __u32 len_1_4(__u32 len)
 	return (n & 3) + 1;
 }
 
-static __always_inline __u32 rd_kernel(__u64 addr, __u32 len)
-{
-	__u32 v = 0;
-
-	bpf_probe_read_kernel(&v, len_1_4(len), (void *)addr);
-	return v;
-}
-
 /* The device's bytes [first, first + len) as last seen on the bus, and
  * which of their bits are known (seen since the device's last reset). */
 /* The view's entry for the dword holding config byte `where`, if any. */
@@ -82,47 +74,52 @@ static __always_inline __u32 hw_window(const struct cf_access *a, __u32 first, _
 	return cf_hw_bytes(lv, hv, shift, len);
 }
 
-/* Walk vfio's view of the capability list (what the writer sees). */
-__noinline int cf_find_cap(__u64 vconfig, __u32 cfg_size, __u32 id, __u32 ext)
-{
-	__u32 pos, hdr;
-	int i;
+/* What include/cf_caps.h walks: the device's dwords seen on the bus since
+ * vfio opened it (vfio's open reads every capability header, the ones it
+ * then hides too; the loader's seed reads all of config space). */
+struct cf_caps_src {
+	__u64 bus;
+	__u32 devfn;
+	__u32 open_gen;
+};
 
-	if (ext) {
-		pos = CF_PCI_EXT_CAP_START;
-		for (i = 0; i < 96; i++) {
-			if (pos < CF_PCI_EXT_CAP_START || pos + 4 > cfg_size)
-				return 0;
-			hdr = rd_kernel(vconfig + pos, 4);
-			if (!hdr || hdr == 0xffffffff)
-				return 0;
-			if ((hdr & 0xffff) == id)
-				return pos;
-			pos = (hdr >> 20) & 0xffc;
-		}
+static __always_inline __u32 cf_caps_read(const struct cf_caps_src *s, __u32 off, __u32 *known)
+{
+	struct cf_hw_entry *e = hw_entry(s->bus, s->devfn, off);
+
+	*known = 0;
+	if (!e || (__s32)(e->gen - s->open_gen) < 0)
+		return 0; /* not seen since this open: maybe another device */
+	*known = e->v.known;
+	return e->v.value;
+}
+
+/* The device's capability directory, built if this open has none yet. */
+static __noinline int build_caps(struct cf_watch *w, __u64 bus, __u32 devfn, __u32 cfg_size)
+{
+	struct cf_caps_src s = { .bus = bus, .devfn = devfn };
+
+	if (!w)
 		return 0;
-	}
-	if (!(rd_kernel(vconfig + 0x06, 2) & 0x10)) /* Status: Capabilities List */
+	if (w->caps.state == CF_CAPS_BUILT)
 		return 0;
-	pos = rd_kernel(vconfig + 0x34, 1) & 0xfc;
-	for (i = 0; i < 48; i++) {
-		if (pos < 0x40 || pos + 2 > 256)
-			return 0;
-		hdr = rd_kernel(vconfig + pos, 2);
-		if ((hdr & 0xff) == id)
-			return pos;
-		pos = (hdr >> 8) & 0xfc;
-	}
+	s.open_gen = w->open_gen;
+	cf_caps_build(&w->caps, &s, cfg_size);
+	if (w->caps.state != CF_CAPS_BUILT)
+		cf_stat_inc(caps_partial);
 	return 0;
 }
 
-/* Capability offsets are resolved once per device, when its plan is
- * compiled; the PCIe capability comes with the device. */
-static __always_inline __u32 cap_base(struct cf_access *a, __u32 id, __u32 ext)
+/* Where the rule's capability starts on the device: 0 if the device has
+ * none, -1 if its directory cannot tell. The PCIe capability comes with
+ * the device (the kernel's pcie_cap). */
+static __noinline int cap_base(const struct cf_watch *w, __u32 pcie, __u32 id, __u32 ext)
 {
 	if (!ext && id == CF_PCI_CAP_ID_EXP)
-		return a->d.pcie;
-	return cf_find_cap(a->d.vconfig, a->d.cfg_size, id, ext);
+		return pcie;
+	if (!w)
+		return -1; /* no hardware view of the device */
+	return cf_caps_find(&w->caps, id, ext);
 }
 
 static __always_inline void load_dev_name(struct cf_access *a)
@@ -385,11 +382,12 @@ __noinline int cf_flush(struct cf_access *a, const struct cf_policy *pol)
 		/* Not mapped in the writer (probe reads fault nothing in), yet
 		 * vfio's copy_from_user would fault it in and write it: the
 		 * refusing hook refuses a write whose enforced bits it cannot
-		 * read. On vfio's path (the buffer went since) the bus check
-		 * judges what reaches the device. */
+		 * read, in either pass (the mask pass reads the buffer again: a
+		 * writer may unmap it in between). On vfio's path (the buffer
+		 * went since) the bus check judges what reaches the device. */
 		__u32 enforced = cf_protected(&m);
 
-		if (a->mode != CF_MODE_DENY || !enforced)
+		if ((a->mode != CF_MODE_DENY && a->mode != CF_MODE_MASK) || !enforced)
 			return 0;
 		if (!a->denied)
 			a->denied = CF_REFUSED_UNREADABLE;
@@ -577,8 +575,9 @@ __noinline int cf_compile(struct cf_access *a, const struct cf_policy *pol)
 {
 	struct cf_dev_key k = {};
 	struct cf_stats *st = stats();
+	struct cf_watch *w;
 	struct cf_plan *p;
-	__u32 base;
+	int base;
 
 	if (!a || !pol)
 		return -1;
@@ -587,6 +586,10 @@ __noinline int cf_compile(struct cf_access *a, const struct cf_policy *pol)
 	if (!p)
 		return -1;
 	cf_plan_init(p);
+	k.bus = a->d.bus;
+	k.devfn = a->d.devfn;
+	w = bpf_map_lookup_elem(&cfgf_watch, &k);
+	build_caps(w, k.bus, k.devfn, a->d.cfg_size);
 	for (__u32 i = 0; i < CF_MAX_RULES; i++) {
 		const struct cf_rule *r = &pol->rules[i];
 
@@ -596,17 +599,17 @@ __noinline int cf_compile(struct cf_access *a, const struct cf_policy *pol)
 			continue;
 		base = 0;
 		if (r->anchor != CF_ANCHOR_HDR) {
-			base = cap_base(a, r->cap_id, r->anchor == CF_ANCHOR_ECAP);
-			if (!base)
-				continue; /* the device lacks this capability */
+			base = cap_base(w, a->d.pcie, r->cap_id, r->anchor == CF_ANCHOR_ECAP);
+			if (base < 0 && r->action != CF_ACT_AUDIT)
+				p->flags |= CF_PLAN_LAYOUT_UNKNOWN | CF_PLAN_ENFORCES;
+			if (base <= 0)
+				continue; /* the device lacks this capability, or cannot tell */
 		}
 		cf_plan_add(p, base + r->offset, r->width, r->action, i, r->mask);
 	}
 	p->hash = pol->hash;
 	p->vconfig = a->d.vconfig;
 	p->id = a->d.id;
-	k.bus = a->d.bus;
-	k.devfn = a->d.devfn;
 	follow_plan(p, &k, a->d.pcie, a->d.pm);
 	if (st)
 		st->plans++;

@@ -27,6 +27,7 @@ static __always_inline struct cf_watch *watched(__u64 bus, __u32 devfn)
 	w->pcie = seed->pcie;
 	w->pm = seed->pm;
 	w->narrowed = 0;
+	w->caps.state = CF_CAPS_NONE; /* rebuilt from what the seed reads */
 	fast_watches_void();
 	return w;
 }
@@ -293,7 +294,8 @@ static __always_inline int on_device_open(struct vfio_pci_core_device *vdev)
 			w->track[i] = 0;
 		w->pcie = d.pcie;
 		w->pm = d.pm;
-		__sync_fetch_and_add(&w->gen, 1);
+		w->open_gen = __sync_add_and_fetch(&w->gen, 1);
+		w->caps.state = CF_CAPS_NONE; /* rebuilt from what vfio reads now */
 		fast_watches_void();
 	}
 	drop_plan(vdev);

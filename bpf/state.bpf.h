@@ -159,8 +159,9 @@ struct cf_watch {
 	 * back to all, so no dword is judged on a value from a time it was
 	 * not followed. */
 	__u32 narrowed;
-	__u32 pad;
+	__u32 open_gen; /* gen when vfio last opened it: what was seen since is this device */
 	__u64 track[CF_CFG_DWORDS / 64];
+	struct cf_caps caps; /* its capability lists as the device holds them */
 };
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -48,6 +48,9 @@ enum cf_plan_flags {
 	CF_PLAN_FULL = 1,     /* more registers than CF_MAX_RULES: never, rules are bounded */
 	CF_PLAN_ENFORCES = 2, /* a deny, mask or virtualize rule landed on the device:
 			       * a write the refusing hook cannot decode is refused */
+	CF_PLAN_LAYOUT_UNKNOWN = 4, /* an enforcing rule's capability could not be
+				     * placed (the device's lists were not all seen):
+				     * writes past the header are refused */
 };
 
 /* Valid for one device while hash is the live policy's and vconfig is the

@@ -175,6 +175,9 @@ struct cf_stats {
 	__u64 refused_unwritable_buffer; /* mask bits in a buffer the refusing hook
 					  * could not rewrite (read-only page) */
 	__u64 counts_other;   /* rule counts that went to a device's "other" row */
+	__u64 caps_partial;   /* capability directories built with a header not seen:
+			       * an enforcing rule that could not be placed makes
+			       * the device's writes past the header refused */
 };
 
 enum cf_event_flags {

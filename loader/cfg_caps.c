@@ -1,29 +1,44 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The standard capability list, walked in userspace over bytes read from
- * sysfs `config` (the data plane walks vfio's copy itself). */
+ * sysfs `config` with the data plane's own walk (include/cf_caps.h). */
+#include <linux/types.h>
 #include "cfg_caps.h"
 
-#define PCI_STATUS 0x06
-#define PCI_STATUS_CAP_LIST 0x10
-#define PCI_CAPABILITY_LIST 0x34
-#define PCI_STD_HEADER_END 0x40
-/* 48 two-dword capabilities fill the 192 bytes after the header: more
- * steps than that is a loop. */
-#define CF_MAX_CAPS 48
+#include "cf_caps.h"
+
+/* Bytes read from sysfs: every one of them is known. */
+struct cf_caps_src {
+	const unsigned char *cfg;
+	size_t len;
+};
+
+static __always_inline __u32 cf_caps_read(const struct cf_caps_src *s, __u32 off, __u32 *known)
+{
+	__u32 v = 0;
+
+	*known = 0;
+	for (__u32 i = 0; i < 4; i++) {
+		if (off + i >= s->len)
+			break;
+		v |= (__u32)s->cfg[off + i] << (8 * i);
+		*known |= 0xffu << (8 * i);
+	}
+	return v;
+}
+
+void cf_cfg_caps(const unsigned char *cfg, size_t len, struct cf_caps *c)
+{
+	struct cf_caps_src s = { .cfg = cfg, .len = len };
+
+	cf_caps_build(c, &s, len > 4096 ? 4096 : (__u32)len);
+}
 
 unsigned int cf_cfg_cap(const unsigned char *cfg, size_t len, unsigned int id)
 {
-	unsigned int pos;
+	struct cf_caps c;
+	int off;
 
-	if (len < PCI_STD_HEADER_END || !(cfg[PCI_STATUS] & PCI_STATUS_CAP_LIST))
-		return 0;
-	pos = cfg[PCI_CAPABILITY_LIST] & 0xfc;
-	for (int i = 0; i < CF_MAX_CAPS; i++) {
-		if (pos < PCI_STD_HEADER_END || pos + 2 > len || pos + 2 > 256)
-			return 0;
-		if (cfg[pos] == id)
-			return pos;
-		pos = cfg[pos + 1] & 0xfc;
-	}
-	return 0;
+	cf_cfg_caps(cfg, len, &c);
+	off = cf_caps_find(&c, id, 0);
+	return off > 0 ? (unsigned int)off : 0;
 }

@@ -55,6 +55,7 @@ static const struct {
 	C("refused_undecodable_call", refused_undecodable_call),
 	C("refused_unwritable_buffer", refused_unwritable_buffer),
 	C("hw_full", hw_full),
+	C("caps_partial", caps_partial),
 };
 #undef C
 
@@ -164,9 +165,11 @@ static void print_text(const struct cf_live *l, const struct cf_count_row *rows,
 	       (unsigned long long)l->stats.refused_unwritable_buffer,
 	       (unsigned long long)l->stats.refused_undecodable_call);
 	printf("hardware:    config space of %u vfio device%s followed on the bus; %llu "
-	       "decisions without the device's value; %llu dwords with no room (hw_full)\n",
+	       "decisions without the device's value; %llu dwords with no room (hw_full); "
+	       "%llu capability lists not all seen (caps_partial)\n",
 	       l->hw_devices, l->hw_devices == 1 ? "" : "s",
-	       (unsigned long long)l->stats.hw_unknown, (unsigned long long)l->stats.hw_full);
+	       (unsigned long long)l->stats.hw_unknown, (unsigned long long)l->stats.hw_full,
+	       (unsigned long long)l->stats.caps_partial);
 	printf("plans:       the policy compiled %llu times for a device (%llu not cached: "
 	       "the plan map was full); %llu rule counts lost (the counts map was full), "
 	       "%llu counted in a device's \"other\" writer row\n",

@@ -105,13 +105,26 @@ if grep -q '^# vm-devices: many' "$top/tests/vm/guest/tests/$scenario.sh"; then
 	done
 	vm_mem=1536 # 50 devices' vfio state beside the storm's 49 clients
 fi
+# "# vm-devices: cxl" adds QEMU's CXL type-3 device (DVSECs, DOE) behind a
+# pxb-cxl host bridge and its root port (it comes up as 0d:00.0).
+vm_machine=q35,kernel-irqchip=split
+if grep -q '^# vm-devices: cxl' "$top/tests/vm/guest/tests/$scenario.sh"; then
+	vm_machine=$vm_machine,cxl=on
+	vm_devices+=(-object memory-backend-ram,id=cxl-mem1,size=256M
+		-object memory-backend-ram,id=cxl-lsa1,size=1M
+		-device pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.1
+		-device cxl-rp,port=0,bus=cxl.1,id=cxlrp0,chassis=9,slot=9
+		-device cxl-type3,bus=cxlrp0,memdev=cxl-mem1,lsa=cxl-lsa1,id=cxl-pmem0
+		-M cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G)
+	vm_mem=1536
+fi
 console=$vmdir/console-$scenario.log
 results=$vmdir/results-$scenario.tap
 boot() {
 	rm -f "$console" "$results"
 	# intel-iommu puts each device in its own IOMMU group; two device models
 	# whose PCIe capability sits at different offsets (e1000e 0xe0, nvme 0x80).
-	timeout "$timeout_s" qemu-system-x86_64 -accel tcg -M q35,kernel-irqchip=split -cpu max \
+	timeout "$timeout_s" qemu-system-x86_64 -accel tcg -M $vm_machine -cpu max \
 		-m $vm_mem -smp 2 -nographic -no-reboot -net none \
 		-device intel-iommu,intremap=on \
 		-device pcie-root-port,id=rp1,chassis=1,slot=1 -device e1000e,bus=rp1,romfile= \

@@ -1,0 +1,95 @@
+# vm-args: iomem=relaxed
+# vm-devices: cxl
+# Rules on capabilities vfio hides hold. QEMU's CXL type-3 device has its
+# DVSECs from 0x100 and DOE after them; 6.1's vfio hides them all from the
+# chain it shows (the kernel says "hiding ecap") yet writes their bytes
+# through raw. The filter places rules by the device's own lists, so a rule
+# on the CXL Control register (DVSEC + 0x0c, Mem_Enable bit 2) holds on
+# every kernel, hidden or not. Every check reads the device through ECAM
+# (/dev/mem), past the kernel's config accessors the filter hooks, on the
+# open fd that wrote. With no filter the same write reaches the device.
+# vfio's open reads none of a hidden capability's registers, so until a
+# read shows the device's value (QEMU reads all of config space when it
+# starts), a write there is refused as value_unknown: never judged blind.
+. ./lib.sh
+P=/tmp/hc
+mkdir -p $P
+load_vfio_modules
+X=$(find_dev 8086 0d93)
+check "a CXL type-3 device (8086:0d93) is there" [ -n "$X" ]
+bind_vfio "$X"
+is "$(driver_of "$X")" vfio-pci "the CXL device is bound to vfio-pci"
+CTL=0x10c # CXL Control in QEMU's first DVSEC (CXL device, at 0x100)
+hdr=$($VC $X ecam4 0x100 | val_of e4 0x100)
+is "$(printf '0x%04x' $((hdr & 0xffff)))" 0x0023 "ECAM: the first extended capability is a DVSEC, at 0x100"
+dmesg | grep -i "hiding ecap" | sed 's/^/# kernel: /'
+hidden=no
+dmesg | grep -q "hiding ecap 0x23@0x100" && hidden=yes
+diag "vfio hides the DVSEC at 0x100 on this kernel: $hidden"
+
+# run [read]: Mem_Enable flipped on through vfio between two ECAM reads,
+# on one open fd (with "read", the register read through vfio first); sets
+# res (the write's line), before, after (ECAM CXL Control)
+run() {
+	cur=$($VC $X ecam2 $CTL | val_of e2 $CTL)
+	want=$(printf '0x%x' $((cur | 0x4)))
+	out=$($VC $X ecam2 $CTL ${1:+r2 $CTL} w2 $CTL $want ecam2 $CTL 2>&1)
+	res=$(echo "$out" | grep '^w2 ')
+	before=$(echo "$out" | awk '$1 == "e2" { print $3; exit }')
+	after=$(echo "$out" | val_of e2 $CTL)
+	[ -n "$before" ] && [ -n "$after" ] || diag "$out"
+}
+# Mem_Enable back off, with no filter loaded
+clear_mem_enable() {
+	cur=$($VC $X ecam2 $CTL | val_of e2 $CTL)
+	$VC $X w2 $CTL $(printf '0x%x' $((cur & ~0x4))) >/dev/null 2>&1
+	is "$(hex4 $(($($VC $X ecam2 $CTL | val_of e2 $CTL) & 0x4)))" 0x0000 "Mem_Enable is off in the device before the next case (ECAM)"
+}
+
+clear_mem_enable
+run
+expect_out "no filter: the write succeeds" "* ok" "$res"
+is "$(hex4 $((after & 0x4)))" 0x0004 "no filter: Mem_Enable reached the device (ECAM)"
+clear_mem_enable
+
+for action in deny mask; do
+	printf '%s ecap(0x0023)+0x0c/2:0x0004\n' $action > $P/$action.policy
+	$CF load --policy $P/$action.policy >/dev/null || not_ok "load $action policy"
+	$CF events >/dev/null
+	n0=$(counter refused_value_unknown)
+	run
+	ev=$($CF events --json)
+	is "$(hex4 $((after & 0x4)))" 0x0000 "$action, no read since the open: Mem_Enable kept out of the device (ECAM)"
+	if [ $hidden = yes ]; then
+		expect_out "$action, no read since the open (vfio hides the DVSEC): the write fails with EPERM" "*Operation not permitted*" "$res"
+		if has_event "$ev" refused value_unknown; then ok "$action, no read since the open: event result refused, reason value_unknown"; else
+			not_ok "$action, no read since the open: event result refused, reason value_unknown"; diag "events: $ev"; fi
+		is "$(($(counter refused_value_unknown) - n0))" 1 "$action, no read since the open: counter refused_value_unknown moved by 1"
+	else
+		# vfio knows the DVSEC here and read it at open: judged at once
+		if has_event "$ev" $(case $action in deny) echo denied ;; mask) echo filtered ;; esac); then
+			ok "$action, no read since the open (vfio shows the DVSEC): judged against the device"; else
+			not_ok "$action, no read since the open (vfio shows the DVSEC): judged against the device"; diag "events: $ev"; fi
+	fi
+	run read
+	ev=$($CF events --json)
+	case $action in
+	deny)
+		expect_out "deny: the write fails with EPERM" "*Operation not permitted*" "$res"
+		if has_event "$ev" denied; then ok "deny: event result denied"; else
+			not_ok "deny: event result denied"; diag "events: $ev"; fi ;;
+	mask)
+		expect_out "mask: the write succeeds" "* ok" "$res"
+		if has_event "$ev" filtered; then ok "mask: event result filtered"; else
+			not_ok "mask: event result filtered"; diag "events: $ev"; fi ;;
+	esac
+	is "$(hex4 $((after & 0x4)))" 0x0000 "$action: Mem_Enable kept out of the device (ECAM)"
+	echo "$ev" | grep -q '"offset":"0x0*10c"' &&
+		ok "$action: the event names offset 0x10c" ||
+		{ not_ok "$action: the event names offset 0x10c"; diag "events: $ev"; }
+	is "$(counter caps_partial)" 0 "$action: the device's capability lists were all seen (caps_partial 0)"
+	$CF unload >/dev/null
+	clear_mem_enable
+done
+
+done_testing
