@@ -59,7 +59,7 @@ $(BUILD)/loader/%.o: loader/%.c Makefile $(wildcard loader/*.h) $(wildcard inclu
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/lib/%.o: loader/%.c Makefile $(wildcard loader/*.h) include/cfgfilter.h | $(BUILD)/lib
+$(BUILD)/lib/%.o: loader/%.c Makefile $(wildcard loader/*.h) $(wildcard include/*.h) | $(BUILD)/lib
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 

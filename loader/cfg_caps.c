@@ -26,19 +26,18 @@ static __always_inline __u32 cf_caps_read(const struct cf_caps_src *s, __u32 off
 	return v;
 }
 
-void cf_cfg_caps(const unsigned char *cfg, size_t len, struct cf_caps *c)
+int cf_cfg_cap_at(const unsigned char *cfg, size_t len, unsigned int id, int ext)
 {
 	struct cf_caps_src s = { .cfg = cfg, .len = len };
+	struct cf_caps c;
 
-	cf_caps_build(c, &s, len > 4096 ? 4096 : (__u32)len);
+	cf_caps_build(&c, &s, len > 4096 ? 4096 : (__u32)len);
+	return cf_caps_find(&c, id, ext);
 }
 
 unsigned int cf_cfg_cap(const unsigned char *cfg, size_t len, unsigned int id)
 {
-	struct cf_caps c;
-	int off;
+	int off = cf_cfg_cap_at(cfg, len, id, 0);
 
-	cf_cfg_caps(cfg, len, &c);
-	off = cf_caps_find(&c, id, 0);
 	return off > 0 ? (unsigned int)off : 0;
 }

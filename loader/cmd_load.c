@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "hw_seed.h"
 #include "live.h"
+#include "landing.h"
 #include "log.h"
 #include "methods.h"
 #include "pins.h"
@@ -286,6 +287,11 @@ static int run(const struct cf_parsed *p, struct load *l)
 		"config space read", l->policy.nrules, (unsigned long long)l->policy.hash,
 		CF_ATTACH_POINT, l->policy.flags & CF_POL_ENFORCE ? " and the refusing hook" : "",
 		CF_PIN_DIR, l->seeded);
+	{
+		static struct cf_landing landed[CF_LAND_MAX];
+
+		cf_land_and_warn(&l->policy, landed, CF_LAND_MAX);
+	}
 	return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "commands.h"
 #include "hw_seed.h"
+#include "landing.h"
 #include "live.h"
 #include "log.h"
 #include "methods.h"
@@ -34,6 +35,8 @@ static int read_policy_file(const char *file, struct cf_policy *p)
 int cmd_policy_check(const struct cf_parsed *a)
 {
 	json_t *res = cf_result_new("policy check");
+	const char *dev = cf_cli_opt(a, "device");
+	static struct cf_landing l[CF_LAND_MAX];
 	struct cf_policy p;
 
 	json_object_set_new(res, "file", json_string(a->pos[0]));
@@ -43,6 +46,17 @@ int cmd_policy_check(const struct cf_parsed *a)
 		cf_policy_json_into(res, &p);
 	else
 		print_policy(&p);
+	if (dev) {
+		if (cf_land_device(&p, dev, &l[0]))
+			return cf_result_end(res, 1);
+		if (cf_opts.json)
+			json_object_set_new(res, "landing", cf_landing_json(&p, &l[0]));
+		else
+			cf_landing_print(stdout, &p, &l[0]);
+		cf_warn_unmatched(&p, l, 1);
+	} else {
+		cf_land_and_warn(&p, l, CF_LAND_MAX);
+	}
 	return cf_result_end(res, 0);
 }
 
@@ -129,6 +143,11 @@ static int apply(const char *file, bool strict, json_t *res)
 		cf_deny_detach();
 	cf_info("applied: %u rules (policy %016llx), replacing %016llx", p.nrules,
 		(unsigned long long)p.hash, (unsigned long long)live.policy.hash);
+	{
+		static struct cf_landing l[CF_LAND_MAX];
+
+		cf_land_and_warn(&p, l, CF_LAND_MAX);
+	}
 	if (cf_opts.json) {
 		char h[24];
 

@@ -19,7 +19,7 @@
 #define PCI_DEVICES "/sys/bus/pci/devices"
 
 /* vfio-pci, or a vfio-pci variant driver (mlx5_vfio_pci, ...). */
-static int bound_to_vfio(const char *dev)
+int cf_bound_to_vfio(const char *dev)
 {
 	char path[PATH_MAX], target[PATH_MAX];
 	ssize_t n;
@@ -98,7 +98,7 @@ int cf_hw_seed(int seed_fd, int fast_fd, int *unfollowed)
 	*unfollowed = 0;
 	__atomic_add_fetch(&fast->seeding, 1, __ATOMIC_SEQ_CST);
 	while (!err && (de = readdir(d))) {
-		if (de->d_name[0] == '.' || !bound_to_vfio(de->d_name))
+		if (de->d_name[0] == '.' || !cf_bound_to_vfio(de->d_name))
 			continue;
 		err = read_config(de->d_name, seed_fd);
 		count += !err;

@@ -12,4 +12,8 @@
  * (each named in a message): enforcing rules cannot be judged there. */
 int cf_hw_seed(int seed_fd, int fast_fd, int *unfollowed);
 
+/* Is the device (DDDD:BB:DD.F) bound to vfio-pci or a vfio-pci variant
+ * driver (mlx5_vfio_pci, ...)? */
+int cf_bound_to_vfio(const char *dev);
+
 #endif

@@ -31,6 +31,17 @@ const char *cf_last_error(void)
 	return last_error;
 }
 
+void cf_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("cfgfilter: warning: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
 void cf_info(const char *fmt, ...)
 {
 	FILE *f = cf_opts.json ? stderr : stdout;

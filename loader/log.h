@@ -16,6 +16,8 @@ int cf_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "cfgfilter: <message>" on stdout; on stderr with -j, where stdout is the
  * JSON result alone. */
 void cf_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "cfgfilter: warning: <message>" on stderr: nothing failed. */
+void cf_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* msg on stderr as it is (a policy error is "FILE:LINE:COL: ..."), kept
  * as the last error. */
 void cf_err_as_is(const char *msg);

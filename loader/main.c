@@ -29,6 +29,11 @@ static const struct cf_option apply_opts[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
+static const struct cf_option check_opts[] = {
+	{ "device", 'd', "BDF", "where each rule lands on device BDF, by its own capability lists" },
+	{ NULL, 0, NULL, NULL },
+};
+
 static const struct cf_option serve_opts[] = {
 	{ "listen", 'l', "IP:PORT", "serve /metrics there (default 127.0.0.1:9862: this host only)" },
 	{ "user", 'u', "USER", "run as USER once the filter's maps are open (default nobody)" },
@@ -36,7 +41,8 @@ static const struct cf_option serve_opts[] = {
 };
 
 static const struct cf_command policy_cmds[] = {
-	{ "check", "FILE", 1, 1, NULL, "validate FILE, print what each rule compiles to", NULL,
+	{ "check", "FILE", 1, 1, check_opts, "validate FILE, print what each rule compiles to",
+	  "As root, also warns of rules that match nothing on any vfio device bound now.\n",
 	  cmd_policy_check, NULL },
 	{ "show", NULL, 0, 0, NULL, "the policy the kernel enforces now", NULL, cmd_policy_show,
 	  NULL },

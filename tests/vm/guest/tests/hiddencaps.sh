@@ -46,6 +46,21 @@ clear_mem_enable() {
 	is "$(hex4 $(($($VC $X ecam2 $CTL | val_of e2 $CTL) & 0x4)))" 0x0000 "Mem_Enable is off in the device before the next case (ECAM)"
 }
 
+# Where rules land, by the device's own lists: the DVSEC rule at 0x10c; a
+# rule for another device, and one on a capability it lacks, match nothing
+printf 'deny ecap(0x0023)+0x0c/2:0x0004\ndeny hdr.command.serr on 1234:5678\ndeny ecap(0x0010)+0x08/2:0x0001\n' > $P/land.policy
+$CF policy check $P/land.policy --device $X > $P/land.out 2> $P/land.err
+is "$?" 0 "policy check --device: exit 0"
+expect_out "policy check --device: the DVSEC rule lands at 0x10c" "*deny*ecap(0x0023)+0x0c/2:0x0004*at 0x10c*" "$(cat $P/land.out)"
+expect_out "policy check --device: the rule for another device matches nothing" "*hdr.command.serr*selects other devices*" "$(cat $P/land.out)"
+expect_out "policy check --device: the rule on a capability the device lacks matches nothing" "*ecap(0x0010)+0x08/2:0x0001*has no extended capability 0x0010*" "$(cat $P/land.out)"
+expect_out "policy check: a warning for each rule that matches no vfio device" "*warning: rule *(deny hdr.command.serr) matches nothing*" "$(cat $P/land.err)"
+expect_out "... and for the rule on a capability the device lacks" "*warning: rule *(deny ecap(0x0010)+0x08/2:0x0001) matches nothing*" "$(cat $P/land.err)"
+check "policy check: no warning for the rule that lands" sh -c "! grep -q 'ecap(0x0023)' $P/land.err"
+$CF policy check $P/land.policy --device 0000:ff:1f.7 > /dev/null 2> $P/land.err
+is "$?" 1 "policy check --device with no such device: exit 1"
+expect_out "... saying what failed and what to do" "*cannot read /sys/bus/pci/devices/0000:ff:1f.7/config*DDDD:BB:DD.F*" "$(cat $P/land.err)"
+
 clear_mem_enable
 run
 expect_out "no filter: the write succeeds" "* ok" "$res"
@@ -88,6 +103,7 @@ for action in deny mask; do
 		ok "$action: the event names offset 0x10c" ||
 		{ not_ok "$action: the event names offset 0x10c"; diag "events: $ev"; }
 	is "$(counter caps_partial)" 0 "$action: the device's capability lists were all seen (caps_partial 0)"
+	expect_out "$action: status shows where the rule landed on the device" "*device $X*ecap(0x0023)+0x0c/2:0x0004*at 0x10c*" "$($CF status 2>/dev/null)"
 	$CF unload >/dev/null
 	clear_mem_enable
 done
