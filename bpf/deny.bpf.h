@@ -129,6 +129,19 @@ static __always_inline int deny_write(const struct cf_policy *pol, struct cf_acc
 	return CF_ALLOWED;
 }
 
+/* A write decoded: the deny pass, then, if it may happen, the mask pass
+ * rewrites its mask bits here, where the kernel never skips the program
+ * (vfio's fentry then finds nothing left to mask). enum cf_refusal. */
+static __always_inline int judge_write(const struct cf_policy *pol, struct cf_access *a,
+				       __u64 buf, __u64 cnt, __u64 pos, int vectored)
+{
+	int r = deny_write(pol, a, buf, cnt, pos, vectored, CF_MODE_DENY);
+
+	if (r == CF_ALLOWED && (pol->flags & CF_POL_MASK) && cf_can_rewrite)
+		r = deny_write(pol, a, buf, cnt, pos, vectored, CF_MODE_MASK);
+	return r;
+}
+
 /* Does a policy rule that enforces land on the device? A call the hook
  * cannot decode is refused only then. */
 static __always_inline int device_enforced(struct cf_access *a, const struct cf_policy *pol)
@@ -211,12 +224,7 @@ static __always_inline int on_file_permission(struct file *file, int mask, int r
 			 nr == CF_NR_pwritev || nr == CF_NR_pwritev2) {
 			int vec = nr != CF_NR_write && nr != CF_NR_pwrite64;
 
-			r = deny_write(pol, &a, buf, cnt, pos, vec, CF_MODE_DENY);
-			/* the write goes on: its mask bits are rewritten here,
-			 * where the kernel never skips the program (vfio's
-			 * fentry then finds nothing left to mask) */
-			if (r == CF_ALLOWED && (pol->flags & CF_POL_MASK) && cf_can_rewrite)
-				r = deny_write(pol, &a, buf, cnt, pos, vec, CF_MODE_MASK);
+			r = judge_write(pol, &a, buf, cnt, pos, vec);
 		} else
 			r = CF_REFUSED_UNDECODABLE;
 	}
@@ -285,12 +293,8 @@ static __always_inline int on_io_write(struct io_kiocb *req, unsigned int issue_
 		pos = BPF_CORE_READ(file, f_pos);
 	dev_info_read(vdev, &a.d);
 	if (op == CF_IORING_OP_WRITE || op == CF_IORING_OP_WRITE_FIXED || op == CF_IORING_OP_WRITEV) {
-		v->verdict = deny_write(pol, &a, addr, len, pos, op == CF_IORING_OP_WRITEV,
-					CF_MODE_DENY);
 		/* skipped, this program leaves no verdict: refused */
-		if (v->verdict == CF_ALLOWED && (pol->flags & CF_POL_MASK) && cf_can_rewrite)
-			v->verdict = deny_write(pol, &a, addr, len, pos,
-						op == CF_IORING_OP_WRITEV, CF_MODE_MASK);
+		v->verdict = judge_write(pol, &a, addr, len, pos, op == CF_IORING_OP_WRITEV);
 	} else
 		v->verdict = CF_REFUSED_UNDECODABLE;
 	return 0;

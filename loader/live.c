@@ -263,25 +263,8 @@ static int read_stats(struct cf_live *live)
 	return ret;
 }
 
-/* The type of a pinned program, or -1. */
-int cf_pinned_prog_type(const char *pin)
-{
-	struct bpf_prog_info pi = { 0 };
-	__u32 len = sizeof(pi);
-	char path[256];
-	int fd, type = -1;
-
-	cf_pin_path(path, sizeof(path), pin);
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return -1;
-	if (!bpf_obj_get_info_by_fd(fd, &pi, &len))
-		type = (int)pi.type;
-	close(fd);
-	return type;
-}
-
-/* recursion_misses of the program behind each pinned link. */
+/* recursion_misses of the program behind each pinned link, and whether
+ * the refusing hook's is a BPF LSM program. */
 static void read_skips(struct cf_live *live)
 {
 	for (size_t i = 0; i < cf_npins && live->nprogs < CF_LIVE_PROGS; i++) {
@@ -300,6 +283,8 @@ static void read_skips(struct cf_live *live)
 			live->progs[live->nprogs].skipped = pi.recursion_misses;
 			live->skipped += pi.recursion_misses;
 			live->nprogs++;
+			if (!strcmp(cf_pins[i].name, CF_PIN_LINK_DENY))
+				live->deny_lsm = pi.type == BPF_PROG_TYPE_LSM;
 		}
 		close(pfd);
 	}
@@ -369,7 +354,6 @@ int cf_read_live(struct cf_live *live)
 		cf_pin_path(p, sizeof(p), CF_PIN_LINK_DENY_URING);
 		live->deny_uring_attached = access(p, F_OK) == 0;
 	}
-	live->deny_lsm = cf_pinned_prog_type(CF_PIN_PROG_DENY) == BPF_PROG_TYPE_LSM;
 	read_skips(live);
 	return 0;
 }

@@ -31,7 +31,6 @@ struct cf_live {
 	unsigned long long skipped; /* their sum */
 };
 int cf_read_live(struct cf_live *live);
-int cf_pinned_prog_type(const char *pin); /* enum bpf_prog_type, or -1 */
 /* The per-CPU stats map at fd, summed over the CPUs. -1 on failure. */
 int cf_stats_sum(int stats_fd, int fast_fd, struct cf_stats *out);
 __u32 cf_live_policy_map_id(void); /* 0 if unknown */

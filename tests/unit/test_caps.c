@@ -11,6 +11,8 @@
 #include <cmocka.h>
 
 #include "cf_caps.h"
+#include "landing.h"
+#include "policy.h"
 
 struct cf_caps_src {
 	uint8_t byte[4096];
@@ -187,6 +189,62 @@ static void test_hidden_capabilities_found(void **state)
 	assert_int_equal(cf_caps_find(&c, 0x10, 0), 0x40);
 }
 
+/* Where rules land on that device, as policy check --device and status
+ * say: the DVSEC rule by the device's lists, a selector for another
+ * device, a capability it lacks. */
+static void test_rules_land_by_the_devices_lists(void **state)
+{
+	static const char text[] = "deny ecap(0x0023)+0x0c/2:0x0004\n"
+				   "deny hdr.command.serr on 1234:5678\n"
+				   "mask ecap(0x0010)+0x08/2:0x0001\n"
+				   "audit pcie.devctl.mps on 8086:0d93\n";
+	static const uint32_t at[] = { 0x100, 0x138, 0x150, 0x190 },
+			      id[] = { 0x23, 0x23, 0x23, 0x2e };
+	unsigned char cfg[4096] = { 0x86, 0x80, 0x93, 0x0d };
+	struct cf_landing l;
+	struct cf_policy p;
+	char err[256];
+	int seen = 0;
+
+	assert_int_equal(cf_policy_parse(text, sizeof(text) - 1, "t", &p, err, sizeof(err)), 0);
+	cfg[0x06] = 0x10;
+	cfg[0x0b] = 0x05; /* class 0502 */
+	cfg[0x0a] = 0x02;
+	cfg[0x34] = 0x40;
+	cfg[0x40] = 0x10;
+	for (int i = 0; i < 4; i++) {
+		uint32_t hdr = id[i] | 1 << 16 | (i < 3 ? at[i + 1] : 0) << 20;
+
+		memcpy(&cfg[at[i]], &hdr, 4);
+	}
+	cf_land(&p, "0000:0d:00.0", cfg, sizeof(cfg), &l);
+	assert_int_equal(l.id, 0x80860d93);
+	assert_int_equal(l.class, 0x050200);
+	for (uint32_t i = 0; i < p.nrules; i++) {
+		const char *n = p.rules[i].name;
+
+		if (!strcmp(n, "ecap(0x0023)+0x0c/2:0x0004")) {
+			assert_int_equal(l.how[i], CF_LAND_AT);
+			assert_int_equal(l.at[i], 0x10c);
+		} else if (!strcmp(n, "hdr.command.serr")) {
+			assert_int_equal(l.how[i], CF_LAND_SELECTOR);
+		} else if (!strcmp(n, "ecap(0x0010)+0x08/2:0x0001")) {
+			assert_int_equal(l.how[i], CF_LAND_NO_CAP);
+		} else {
+			assert_string_equal(n, "pcie.devctl.mps");
+			assert_int_equal(l.how[i], CF_LAND_AT);
+			assert_int_equal(l.at[i], 0x48);
+		}
+		seen++;
+	}
+	assert_int_equal(seen, 4);
+	/* config space cut short (a non-root read of sysfs: 64 bytes) */
+	cf_land(&p, "0000:0d:00.0", cfg, 64, &l);
+	for (uint32_t i = 0; i < p.nrules; i++)
+		if (!strcmp(p.rules[i].name, "ecap(0x0023)+0x0c/2:0x0004"))
+			assert_int_equal(l.how[i], CF_LAND_NO_CAP); /* 64 bytes: no extended space */
+}
+
 /* An unbuilt directory (the device opened since) tells nothing. */
 static void test_unbuilt_directory_cannot_tell(void **state)
 {
@@ -202,6 +260,7 @@ int main(void)
 		cmocka_unit_test(test_directory_matches_reference),
 		cmocka_unit_test(test_hidden_capabilities_found),
 		cmocka_unit_test(test_unbuilt_directory_cannot_tell),
+		cmocka_unit_test(test_rules_land_by_the_devices_lists),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

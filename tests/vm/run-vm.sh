@@ -147,5 +147,9 @@ if ! grep -q '^# guest: kernel' "$results" 2>/dev/null; then
 fi
 
 [ -f "$results" ] || die "no results from the VM; kernel console in $console"
+# The kernel's build choices the results depend on (preemption: whether
+# the kernel skips a running tracing program; built-in LSMs: bpf or not).
+[ -f "$kdir/config" ] &&
+	echo "# kernel build: $(grep -E '^CONFIG_(PREEMPT|PREEMPT_VOLUNTARY|PREEMPT_DYNAMIC|LSM)=' "$kdir/config" | tr '\n' ' ')"
 tr -d '\r' < "$results"
 grep -q '^# guest: done' "$results" || { echo "not ok - VM ran scenario $scenario to its end (see $console)"; exit 1; }
