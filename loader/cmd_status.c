@@ -60,18 +60,6 @@ static const struct {
 };
 #undef C
 
-/* Where the live policy's rules land on each vfio device bound now. */
-static json_t *landing_json(const struct cf_policy *p)
-{
-	static struct cf_landing landed[CF_LAND_MAX];
-	int n = cf_land_vfio_devices(p, landed, CF_LAND_MAX);
-	json_t *a = json_array();
-
-	for (int i = 0; i < n; i++)
-		json_array_append_new(a, cf_landing_json(p, &landed[i]));
-	return a;
-}
-
 static int print_json(const struct cf_live *l, int loaded, const struct cf_count_row *rows,
 		      size_t nrows)
 {
@@ -110,7 +98,6 @@ static int print_json(const struct cf_live *l, int loaded, const struct cf_count
 		json_object_set_new(o, "skipped_by_kernel", skipped);
 		cf_methods_json_into(o, l);
 		cf_policy_json_into(o, &l->policy);
-		json_object_set_new(o, "landing", landing_json(&l->policy));
 		/* before "counters": scripts that take the last "filtered" get the total */
 		json_object_set_new(o, "counts", cf_counts_json(rows, nrows));
 		counters = json_object();
@@ -194,6 +181,8 @@ static void print_text(const struct cf_live *l, const struct cf_count_row *rows,
 	       l->policy.nrules);
 	cf_policy_print(stdout, &l->policy);
 	{
+		/* from each device's sysfs config: the text status only, so that
+		 * `status --json`, which scripts poll, leaves the view as it is */
 		static struct cf_landing landed[CF_LAND_MAX];
 		int n = cf_land_vfio_devices(&l->policy, landed, CF_LAND_MAX);
 
