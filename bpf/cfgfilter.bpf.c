@@ -99,6 +99,30 @@ int BPF_PROG(cfgfilter_hw_write, struct pci_bus *bus, unsigned int devfn, int wh
 	return on_bus_write(ctx, bus, devfn, where);
 }
 
+SEC("fentry/pci_try_reset_function")
+int BPF_PROG(cfgfilter_reset, struct pci_dev *dev)
+{
+	return on_kernel_section(1);
+}
+
+SEC("fexit/pci_try_reset_function")
+int BPF_PROG(cfgfilter_reset_done, struct pci_dev *dev, int ret)
+{
+	return on_kernel_section(-1);
+}
+
+SEC("fentry/pci_restore_state")
+int BPF_PROG(cfgfilter_restore, struct pci_dev *dev)
+{
+	return on_kernel_section(1);
+}
+
+SEC("fexit/pci_restore_state")
+int BPF_PROG(cfgfilter_restore_done, struct pci_dev *dev)
+{
+	return on_kernel_section(-1);
+}
+
 SEC("fentry/vfio_pci_core_enable")
 int BPF_PROG(cfgfilter_open, struct vfio_pci_core_device *vdev)
 {

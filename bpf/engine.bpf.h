@@ -796,6 +796,9 @@ static __noinline int config_write_slow(unsigned long long *ctx, __u64 off, int 
 					BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (in_write) {
 		in_write->d = a.d;
+		in_write->pos = a.pos;
+		in_write->count = a.count;
+		in_write->kernel = 0;
 		if (!in_write->active) {
 			in_write->active = 1;
 			__sync_fetch_and_add(&cf_fast.in_writes, 1);

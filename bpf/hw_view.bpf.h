@@ -203,6 +203,17 @@ static __always_inline int on_bus_read(unsigned long long *ctx, struct pci_bus *
 	return bus_read_slow(ctx, fast);
 }
 
+/* Is this bus write inside a vfio write the VFIO user's own? vfio writes
+ * the user's bytes where the user put them; what it writes elsewhere (the
+ * BARs it restores, the Command a reset clears) and what the kernel's
+ * reset and restore write are the kernel's (hooks below). */
+static __always_inline int users_write(const struct cf_in_write *in_write, __u32 where,
+				       __u32 size)
+{
+	return !in_write->kernel && where < in_write->pos + in_write->count &&
+	       in_write->pos < where + size;
+}
+
 /* A vfio write that reached the device: check it (CF_MODE_VERIFY). */
 static __always_inline void verify_write(const struct cf_in_write *in_write, __u64 bus,
 					 __u32 devfn, __u32 where, __u32 size, __u32 value)
@@ -254,7 +265,7 @@ static __noinline int bus_write_slow(unsigned long long *ctx, int fast)
 	if (cf_read_once(cf_fast.in_writes) &&
 	    (!old || old->gen != gen || !cf_hw_same(&old->v, where & 3, size, value))) {
 		in_write = bpf_task_storage_get(&cfgf_in_write, bpf_get_current_task_btf(), 0, 0);
-		if (in_write && in_write->active)
+		if (in_write && in_write->active && users_write(in_write, where, size))
 			verify_write(in_write, (__u64)bus, devfn, where, size, value);
 	}
 	if (!failed)
@@ -272,6 +283,23 @@ static __always_inline int on_bus_write(unsigned long long *ctx, struct pci_bus 
 	if (fast == CF_FAST_SKIP || where < 0 || where >= 4096)
 		return 0;
 	return bus_write_slow(ctx, fast);
+}
+
+/* The kernel's reset of a device inside a vfio write (pci_try_reset_function,
+ * for FLR through the virtual DEVCTL or AF) and its restore of config space
+ * (pci_restore_state, also after a D3hot -> D0 reset vfio's PMCSR write
+ * makes): `delta` +1 on entry, -1 on exit. */
+static __always_inline int on_kernel_section(int delta)
+{
+	struct cf_in_write *in_write;
+
+	if (!cf_read_once(cf_fast.in_writes))
+		return 0;
+	in_write = bpf_task_storage_get(&cfgf_in_write, bpf_get_current_task_btf(), 0, 0);
+	if (!in_write || !in_write->active || (delta < 0 && !in_write->kernel))
+		return 0;
+	in_write->kernel += delta;
+	return 0;
 }
 
 /* vfio opens the device: it then resets it (where it can) and reads all

@@ -188,12 +188,15 @@ struct cf_dev_info {
 	__u32 cfg_size, pcie, id, class, devfn, pm;
 };
 
-/* Set while a task is inside a vfio config write: its bus writes are the
- * VFIO user's, checked against the policy on the device kept here. */
+/* Set while a task is inside a vfio config write: its bus writes to the
+ * bytes it asked for are the VFIO user's, checked against the policy on
+ * the device kept here. `kernel` counts the kernel's own sections inside
+ * it (a reset's save, reset and restore): their writes are not the user's. */
 struct cf_in_write {
 	struct cf_dev_info d;
 	__u32 active;
-	__u32 pad;
+	__u32 kernel;
+	__u32 pos, count; /* the user's bytes: [pos, pos + count) */
 };
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);

@@ -32,7 +32,7 @@ struct load {
 	double wait;
 	struct cf_policy policy;
 	/* preflight */
-	bool rewrite, uring, lsm;
+	bool rewrite, uring, lsm, restores;
 	struct cf_ksym ksyms[2];
 	/* load and attach */
 	struct cfgfilter_bpf *skel;
@@ -97,6 +97,12 @@ static int preflight(struct load *l)
 	if (!l->uring && (l->policy.flags & CF_POL_ENFORCE))
 		cf_info("fentry cannot attach to io_write here: io_uring writes to devices an "
 			"enforcing rule lands on are refused (undecodable_call)");
+	l->restores = cf_fentry_can_attach("pci_try_reset_function", NULL) &&
+		      cf_fentry_can_attach("pci_restore_state", NULL);
+	if (!l->restores)
+		cf_info("fentry cannot attach to pci_try_reset_function/pci_restore_state here: "
+			"what the kernel restores after a reset inside a vfio write may be "
+			"reported as the writer's (race, unverified)");
 	/* The refusing hook as a BPF LSM program: the kernel never skips one
 	 * for recursion (since 6.2), while an fmod_ret program is skipped
 	 * when another task was preempted inside it on the same CPU. */
@@ -148,6 +154,10 @@ static int configure(struct load *l)
 	bpf_program__set_autoload(skel->progs.cfgfilter_deny_uring, l->uring);
 	bpf_program__set_autoattach(skel->progs.cfgfilter_deny_uring_done, false);
 	bpf_program__set_autoload(skel->progs.cfgfilter_deny_uring_done, l->uring);
+	bpf_program__set_autoload(skel->progs.cfgfilter_reset, l->restores);
+	bpf_program__set_autoload(skel->progs.cfgfilter_reset_done, l->restores);
+	bpf_program__set_autoload(skel->progs.cfgfilter_restore, l->restores);
+	bpf_program__set_autoload(skel->progs.cfgfilter_restore_done, l->restores);
 	/* The hardware view goes in first, and is seeded, before any program
 	 * decides on it. */
 	bpf_program__set_autoattach(skel->progs.cfgfilter_hw_read, false);

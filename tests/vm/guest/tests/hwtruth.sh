@@ -149,17 +149,21 @@ bind_vfio "$N"
 # the sum of the watched devices' generations (only the device under test
 # is reset while it is taken)
 gen_of() { awk -F'[:,]' '/"gen"/ { s += $2 } END { print s + 0 }' "$1"; }
+# The FLR is the guest's write to DEVCTL, which a rule covers (the default
+# policy's MPS mask), so the bus writes inside it are checked: the kernel's
+# save, reset and restore run inside that write, and are not the guest's.
+nvme_flr=$(( $($VC $N p4 exp+4 | awk '{print $3}') & 0x10000000 ))
 for how in reset flr; do
-	D=$E op=reset regs="hdr.command.serr aer.cor_mask.bad_tlp"
+	D=$E op=reset regs="hdr.command.serr aer.cor_mask.bad_tlp" also=""
 	if [ $how = flr ]; then
-		D=$N op="w2 exp+8 0x8000" regs="hdr.command.serr"
-		if [ $(( $($VC $N p4 exp+4 | awk '{print $3}') & 0x10000000 )) -eq 0 ]; then
+		D=$N op="w2 exp+8 0x8000" regs="hdr.command.serr" also="mask pcie.devctl.mps"
+		if [ $nvme_flr -eq 0 ]; then
 			ok "FLR through DEVCTL # SKIP the nvme model has no FLR"
 			continue
 		fi
 	fi
 	for act in deny mask; do
-		: > $P/r.policy
+		echo "$also" > $P/r.policy
 		for r in $regs; do echo "$act $r" >> $P/r.policy; done
 		c0=$($VC $D p2 0x04 | val_of p2 0x004)
 		aer_w="" aer_back="" aer_p=""
@@ -188,4 +192,20 @@ for how in reset flr; do
 		is "$(hw_unknown)" 0 "$t: every decision after the reset knew the device's value"
 	done
 done
+
+# Control for the FLR case: without the hooks that mark the kernel's reset
+# and restore (their pinned links removed, which detaches them), the same
+# FLR's restore (DEVCTL, written over a value the reset voided) is
+# reported as the guest's write.
+if [ $nvme_flr -ne 0 ]; then
+	printf 'mask pcie.devctl.mps\ndeny hdr.command.serr\n' > $P/r.policy
+	c0=$($VC $N p2 0x04 | val_of p2 0x004)
+	out=$($VC $N w2 0x04 $((c0 ^ 0x100)) \
+		sh "$CF load --policy $P/r.policy >/dev/null; rm $PIN/link_reset $PIN/link_reset_done $PIN/link_restore $PIN/link_restore_done" \
+		w2 exp+8 0x8000 p2 0x04 sh "$CF events --json > $ev_file" sh "$CF unload >/dev/null")
+	is "$(bitv "$(echo "$out" | awk '$1 == "p2" {print $3}')" 0x100)" "$(bitv $((c0 ^ 0x100)) 0x100)" "control, FLR without the restore hooks: premise, the kernel restored Command SERR"
+	check "control, FLR without the restore hooks: the kernel's restore is reported as the guest's write ($(grep -c '"result":"\(race\|unverified\)"' $ev_file) events)" \
+		grep -q '"result":"\(race\|unverified\)"' $ev_file
+	$VC $N w2 0x04 $c0 >/dev/null
+fi
 done_testing
