@@ -108,7 +108,7 @@ fi
 # "# vm-devices: cxl" adds QEMU's CXL type-3 device (DVSECs, DOE) behind a
 # pxb-cxl host bridge and its root port (it comes up as 0d:00.0).
 vm_machine=q35,kernel-irqchip=split
-if grep -q '^# vm-devices: cxl' "$top/tests/vm/guest/tests/$scenario.sh"; then
+if grep -Eq '^# vm-devices:.* cxl( |$)' "$top/tests/vm/guest/tests/$scenario.sh"; then
 	vm_machine=$vm_machine,cxl=on
 	vm_devices+=(-object memory-backend-ram,id=cxl-mem1,size=256M
 		-object memory-backend-ram,id=cxl-lsa1,size=1M
@@ -117,6 +117,11 @@ if grep -q '^# vm-devices: cxl' "$top/tests/vm/guest/tests/$scenario.sh"; then
 		-device cxl-type3,bus=cxlrp0,memdev=cxl-mem1,lsa=cxl-lsa1,id=cxl-pmem0
 		-M cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G)
 	vm_mem=1536
+fi
+# "# vm-devices: ... esb" adds QEMU's i6300esb watchdog on pcie.0: no
+# capabilities, a device register (Config, 0x60) past the header.
+if grep -Eq '^# vm-devices:.* esb( |$)' "$top/tests/vm/guest/tests/$scenario.sh"; then
+	vm_devices+=(-device i6300esb,bus=pcie.0)
 fi
 console=$vmdir/console-$scenario.log
 results=$vmdir/results-$scenario.tap

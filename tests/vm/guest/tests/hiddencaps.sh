@@ -1,5 +1,5 @@
 # vm-args: iomem=relaxed
-# vm-devices: cxl
+# vm-devices: cxl esb
 # Rules on capabilities vfio hides hold. QEMU's CXL type-3 device has its
 # DVSECs from 0x100 and DOE after them; 6.1's vfio hides them all from the
 # chain it shows (the kernel says "hiding ecap") yet writes their bytes
@@ -11,6 +11,7 @@
 # vfio's open reads none of a hidden capability's registers, so until a
 # read shows the device's value (QEMU reads all of config space when it
 # starts), a write there is refused as value_unknown: never judged blind.
+# The same holds for bytes in no capability (the i6300esb part, below).
 . ./lib.sh
 P=/tmp/hc
 mkdir -p $P
@@ -106,6 +107,75 @@ for action in deny mask; do
 	expect_out "$action: status shows where the rule landed on the device" "*device $X*ecap(0x0023)+0x0c/2:0x0004*at 0x10c*" "$($CF status 2>/dev/null)"
 	$CF unload >/dev/null
 	clear_mem_enable
+done
+
+# Bytes in no capability: vfio writes them raw as well, so a raw rule on
+# them must hold. QEMU's i6300esb watchdog has no capabilities and keeps
+# its Config register at 0x60, reached by 16-bit accesses only (bit 2, the
+# timer's frequency, is harmless with the watchdog off). The model's 32-bit
+# reads there give its stored bytes (0), not the register, so the cases
+# start from the register's reset value, 0, where both agree. vfio's open
+# reads the header and each capability it knows, not these bytes: until a
+# read shows them, a write there is refused (value_unknown).
+G=$(find_dev 8086 25ab)
+check "an i6300esb watchdog (8086:25ab) is there" [ -n "$G" ]
+bind_vfio "$G"
+is "$(driver_of "$G")" vfio-pci "the watchdog is bound to vfio-pci"
+ESB=0x60
+# gap_run [read]: on one open fd, ECAM, (with "read", 0x60 read through
+# vfio first), bit 2 written through vfio, read back through vfio, ECAM;
+# sets res, before, after (ECAM) and back (vfio)
+gap_run() {
+	out=$($VC $G ecam2 $ESB ${1:+r2 $ESB} w2 $ESB 0x0004 r2 $ESB ecam2 $ESB 2>&1)
+	res=$(echo "$out" | grep '^w2 ')
+	before=$(echo "$out" | awk '$1 == "e2" { print $3; exit }')
+	after=$(echo "$out" | val_of e2 $ESB)
+	back=$(echo "$out" | val_of r2 $ESB)
+	[ -n "$before" ] && [ -n "$after" ] || diag "$out"
+}
+gap_clear() {
+	$VC $G w2 $ESB 0x0000 >/dev/null 2>&1
+	is "$($VC $G ecam2 $ESB | val_of e2 $ESB)" 0x0000 "the watchdog's Config register is 0 before the next case (ECAM)"
+}
+gap_clear
+gap_run
+expect_out "no filter: the write to 0x60 succeeds" "* ok" "$res"
+is "$after" 0x0004 "no filter: the bit reached the device (ECAM)"
+gap_clear
+printf 'deny hdr+0x60/2:0x0004\n' > $P/gap.policy
+$CF policy check $P/gap.policy --device $G > $P/gap.out 2>&1
+expect_out "policy check --device: the rule on bytes in no capability lands at 0x060" "*deny*hdr+0x60/2:0x0004*at 0x060*" "$(cat $P/gap.out)"
+for action in deny mask; do
+	printf '%s hdr+0x60/2:0x0004\n' $action > $P/gap-$action.policy
+	$CF load --policy $P/gap-$action.policy >/dev/null || not_ok "load $action policy on 0x60"
+	$CF events >/dev/null
+	n0=$(counter refused_value_unknown)
+	gap_run
+	ev=$($CF events --json)
+	expect_out "$action, bytes in no capability, no read since the open: the write fails with EPERM" "*Operation not permitted*" "$res"
+	if has_event "$ev" refused value_unknown; then ok "$action, bytes in no capability, no read since the open: event result refused, reason value_unknown"; else
+		not_ok "$action, bytes in no capability, no read since the open: event result refused, reason value_unknown"; diag "events: $ev"; fi
+	is "$(($(counter refused_value_unknown) - n0))" 1 "$action, bytes in no capability, no read since the open: counter refused_value_unknown moved by 1"
+	is "$after" 0x0000 "$action, bytes in no capability, no read since the open: the bit kept out of the device (ECAM)"
+	gap_run read
+	ev=$($CF events --json)
+	case $action in
+	deny)
+		expect_out "deny, bytes in no capability: the write fails with EPERM" "*Operation not permitted*" "$res"
+		if has_event "$ev" denied; then ok "deny, bytes in no capability: event result denied"; else
+			not_ok "deny, bytes in no capability: event result denied"; diag "events: $ev"; fi ;;
+	mask)
+		expect_out "mask, bytes in no capability: the write succeeds" "* ok" "$res"
+		is "$back" 0x0000 "mask, bytes in no capability: vfio reads back the device's value"
+		if has_event "$ev" filtered; then ok "mask, bytes in no capability: event result filtered"; else
+			not_ok "mask, bytes in no capability: event result filtered"; diag "events: $ev"; fi ;;
+	esac
+	is "$after" 0x0000 "$action, bytes in no capability: the bit kept out of the device (ECAM)"
+	echo "$ev" | grep -q '"offset":"0x0*60"' &&
+		ok "$action, bytes in no capability: the event names offset 0x060" ||
+		{ not_ok "$action, bytes in no capability: the event names offset 0x060"; diag "events: $ev"; }
+	$CF unload >/dev/null
+	gap_clear
 done
 
 done_testing
