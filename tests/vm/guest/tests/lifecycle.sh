@@ -1,4 +1,6 @@
 # vm-args: iomem=relaxed
+# vm-timeout: 1200
+# vm-tcg: single
 # Lifecycle: module not loaded yet (--wait), concurrent commands, unbind and
 # rebind, rmmod while loaded, the pins closed to other users, and the
 # loader killed midway.
