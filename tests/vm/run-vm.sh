@@ -14,13 +14,18 @@ build=$top/build
 cache=${CFGFILTER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vfio-cfgfilter}
 kdir=$cache/kernels/$suite
 vmdir=$build/vm/$suite
+# The scenario's header asks for what its VM needs: "# NAME: VALUE" lines.
+header() { sed -n "s/^# $1: //p" "$top/tests/vm/guest/tests/$scenario.sh" | head -n1; }
+# header_has NAME WORD: WORD is one of the header's words
+header_has() { case " $(header "$1") " in *" $2 "*) return 0 ;; esac; return 1; }
 # A scenario may need longer than the default 600 s: "# vm-timeout: S"
 # (lifecycle.sh on sid's 7.2, where each load attaches thirteen programs
 # under TCG for about 25 s, takes about 11 minutes).
-timeout_s=${CFGFILTER_VM_TIMEOUT:-$(sed -n 's/^# vm-timeout: \([0-9]*\)$/\1/p' "$top/tests/vm/guest/tests/$scenario.sh" | head -n1)}
+timeout_s=${CFGFILTER_VM_TIMEOUT:-$(header vm-timeout)}
 timeout_s=${timeout_s:-600}
 
 die() { echo "run-vm: $*" >&2; exit 1; }
+case $timeout_s in *[!0-9]*) die "vm-timeout '$timeout_s' in $scenario.sh is not a number of seconds: fix the scenario's header" ;; esac
 
 for f in cfgfilter vfio-client vfio-client32; do
 	[ -x "$build/$f" ] || die "$build/$f missing; run 'make' first"
@@ -67,7 +72,7 @@ if [ -x "$build/fentry-floor" ]; then
 fi
 # A scenario with a real hypervisor ("# vm-needs: qemu") gets Debian's QEMU
 # (the host's, with its libraries, TCG module and BIOS) at the same paths.
-if grep -q '^# vm-needs: .*qemu' "$top/tests/vm/guest/tests/$scenario.sh"; then
+if header_has vm-needs qemu; then
 	q=$(command -v qemu-system-x86_64)
 	mkdir -p "$root$(dirname "$q")"
 	copy_bin "$q" "$q"
@@ -82,7 +87,7 @@ if grep -q '^# vm-needs: .*qemu' "$top/tests/vm/guest/tests/$scenario.sh"; then
 fi
 # A scenario scraped by Prometheus ("# vm-needs: prometheus") gets Debian's
 # server, and the alerting rules and dashboard it is checked against.
-if grep -q '^# vm-needs: .*prometheus' "$top/tests/vm/guest/tests/$scenario.sh"; then
+if header_has vm-needs prometheus; then
 	copy_bin "$(command -v prometheus)" bin/prometheus
 	cp -r "$top/alerts" "$top/dashboards" "$root/cfgfilter/"
 fi
@@ -92,13 +97,13 @@ ln -sf bpftool.real "$root/bin/bpftool"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$vmdir/initramfs.gz"
 
 # A scenario may ask for kernel arguments: "# vm-args: lockdown=integrity"
-vm_args=$(sed -n 's/^# vm-args: //p' "$top/tests/vm/guest/tests/$scenario.sh" | head -n1)
+vm_args=$(header vm-args)
 # "# vm-devices: many" adds 49 e1000e on pcie.0 (slots 0x05-0x0a, 8
 # functions each, and 0x0b.0; function 0 multifunction) to the rp1 e1000e
 # and rp2 nvme: 50 e1000e in all. 48 root ports with a device each hang
 # SeaBIOS.
 vm_devices=() vm_mem=1024
-if grep -q '^# vm-devices: many' "$top/tests/vm/guest/tests/$scenario.sh"; then
+if header_has vm-devices many; then
 	for slot in 5 6 7 8 9 10 11; do
 		for fn in 0 1 2 3 4 5 6 7; do
 			[ $slot -eq 11 ] && [ $fn -gt 0 ] && break
@@ -112,7 +117,7 @@ fi
 # "# vm-devices: cxl" adds QEMU's CXL type-3 device (DVSECs, DOE) behind a
 # pxb-cxl host bridge and its root port (it comes up as 0d:00.0).
 vm_machine=q35,kernel-irqchip=split
-if grep -Eq '^# vm-devices:.* cxl( |$)' "$top/tests/vm/guest/tests/$scenario.sh"; then
+if header_has vm-devices cxl; then
 	vm_machine=$vm_machine,cxl=on
 	vm_devices+=(-object memory-backend-ram,id=cxl-mem1,size=256M
 		-object memory-backend-ram,id=cxl-lsa1,size=1M
@@ -124,7 +129,7 @@ if grep -Eq '^# vm-devices:.* cxl( |$)' "$top/tests/vm/guest/tests/$scenario.sh"
 fi
 # "# vm-devices: ... esb" adds QEMU's i6300esb watchdog on pcie.0: no
 # capabilities, a device register (Config, 0x60) past the header.
-if grep -Eq '^# vm-devices:.* esb( |$)' "$top/tests/vm/guest/tests/$scenario.sh"; then
+if header_has vm-devices esb; then
 	vm_devices+=(-device i6300esb,bus=pcie.0)
 fi
 # "# vm-tcg: single" runs the vCPUs in turn on one host thread. A scenario
@@ -134,7 +139,7 @@ fi
 # twice in a row on sid's 7.2). Both vCPUs stay, so tasks still preempt
 # each other across CPUs.
 vm_accel=tcg
-grep -q '^# vm-tcg: single' "$top/tests/vm/guest/tests/$scenario.sh" && vm_accel=tcg,thread=single
+[ "$(header vm-tcg)" = single ] && vm_accel=tcg,thread=single
 console=$vmdir/console-$scenario.log
 results=$vmdir/results-$scenario.tap
 boot() {
