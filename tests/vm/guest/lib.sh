@@ -72,6 +72,11 @@ expect_out() {
 has_event() {
 	echo "$1" | grep "\"result\":\"$2\"" | grep -q "${3:+\"reason\":\"$3\"}"
 }
+# expect_event NAME EVENTS RESULT [REASON]: a check that EVENTS hold one
+# with that result (and reason); the events go to the log if not
+expect_event() {
+	if has_event "$2" "$3" "$4"; then ok "$1"; else not_ok "$1"; diag "events: $2"; fi
+}
 # A counter from `cfgfilter status --json`
 counter() { $CF status --json | sed -n "s/.*\"$1\": *\([0-9]*\).*/\1/p"; }
 
