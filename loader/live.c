@@ -267,7 +267,7 @@ static int read_stats(struct cf_live *live)
  * the refusing hook's is a BPF LSM program. */
 static void read_skips(struct cf_live *live)
 {
-	for (size_t i = 0; i < cf_npins && live->nprogs < CF_LIVE_PROGS; i++) {
+	for (size_t i = 0; i < cf_npins; i++) {
 		struct bpf_prog_info pi = { 0 };
 		__u32 len = sizeof(pi);
 		int pfd;

@@ -5,8 +5,8 @@
 
 #include <stdbool.h>
 #include "cfgfilter.h"
+#include "pins.h"
 
-#define CF_LIVE_PROGS 12
 
 struct cf_live {
 	int prog_id;
@@ -26,7 +26,7 @@ struct cf_live {
 	struct {
 		char name[16];
 		unsigned long long skipped;
-	} progs[CF_LIVE_PROGS];
+	} progs[CF_PINS_MAX]; /* one per link pin */
 	unsigned int nprogs;
 	unsigned long long skipped; /* their sum */
 };

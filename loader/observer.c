@@ -54,7 +54,7 @@ int cf_observer_open(struct cf_observer *o, bool with_events)
 		cf_observer_close(o);
 		return -1;
 	}
-	for (size_t i = 0; i < cf_npins && o->nprogs < CF_OBS_PROGS; i++) {
+	for (size_t i = 0; i < cf_npins; i++) {
 		struct bpf_prog_info pi = { 0 };
 		__u32 len = sizeof(pi);
 		int pfd;
@@ -115,7 +115,7 @@ int cf_observer_metrics(const struct cf_observer *o, FILE *f, bool serving,
 			unsigned long long events_read)
 {
 	struct cfgfilter_bpf__data_rodata meta;
-	struct cf_metrics_prog progs[CF_OBS_PROGS];
+	struct cf_metrics_prog progs[CF_PINS_MAX];
 	struct cf_metrics_in in = { 0 };
 	struct cf_count_row *rows = NULL;
 	struct cf_live live = { 0 };

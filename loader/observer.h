@@ -8,8 +8,8 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include "pins.h"
 
-#define CF_OBS_PROGS 12
 
 struct cf_observer {
 	int dir; /* O_PATH: the pin directory, to see which links are pinned */
@@ -19,7 +19,7 @@ struct cf_observer {
 		const char *link; /* its link pin */
 		char name[16];
 		int fd;
-	} progs[CF_OBS_PROGS];
+	} progs[CF_PINS_MAX]; /* one per link pin */
 };
 
 /* 0, or -1 with a message (not loaded: CF_EXIT_NOT_LOADED's message). */

@@ -58,6 +58,7 @@ const struct cf_pin cf_pins[] = {
 	LINK(CF_PIN_LINK, cfgfilter_write, false, "fentry vfio_pci_config_rw"),
 };
 const size_t cf_npins = sizeof(cf_pins) / sizeof(cf_pins[0]);
+_Static_assert(sizeof(cf_pins) / sizeof(cf_pins[0]) <= CF_PINS_MAX, "raise CF_PINS_MAX");
 
 bool cf_pin_exists(const char *name)
 {

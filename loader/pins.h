@@ -25,6 +25,10 @@
 #define CF_PIN_META "metadata"           /* .data.rodata: bpf_metadata_policy_hash */
 #define CF_PIN_HW_SEED "hw_seed"
 
+/* At least as many as cf_pins has (pins.c asserts it): status and the
+ * observer keep a row per link pin in arrays of this size. */
+#define CF_PINS_MAX 48
+
 enum cf_pin_kind { CF_PIN_KIND_MAP, CF_PIN_KIND_PROG, CF_PIN_KIND_LINK };
 
 /* Everything cfgfilter pins, in the order load pins it (links last, the

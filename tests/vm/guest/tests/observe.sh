@@ -23,6 +23,9 @@ SPID=$!
 i=0
 while ! wget -q -O $P/m0 $M 2>/dev/null && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
 check "serve answers /metrics" grep -q '^cfgfilter_up 1$' $P/m0
+# a row for the programs behind the last link pins too (the write hook is pinned last)
+check "/metrics: cfgfilter_write (the last link pin) attached" grep -q '^cfgfilter_program_attached{program="cfgfilter_write"} 1$' $P/m0
+check "/metrics: cfgfilter_deny (a link pin after the twelfth) attached" grep -q '^cfgfilter_program_attached{program="cfgfilter_deny"} 1$' $P/m0
 is "$(awk '/^Uid:/ {print $2 $3 $4 $5}' /proc/$SPID/status)" 65534655346553465534 "serve runs as nobody"
 is "$(awk '/^CapEff:/ {print $2}' /proc/$SPID/status)" 0000008000000000 "serve keeps CAP_BPF only"
 is "$(awk '/^CapPrm:/ {print $2}' /proc/$SPID/status)" 0000008000000000 "and cannot take any other back"
