@@ -29,8 +29,10 @@ static struct cf_policy pol;
 static struct cf_stats st;
 static struct cf_count_row rows[2];
 static const char *vms[2] = { "web-01", "we\"ird\\vm\nname" };
-static const struct cf_metrics_prog progs[2] = { { "cfgfilter_write", true, 10, 2500 },
-						  { "cfgfilter_read", false, 0, 0 } };
+static const struct cf_metrics_prog progs[2] = {
+	{ .name = "cfgfilter_write", .attached = true, .run_cnt = 10, .run_time_ns = 2500 },
+	{ .name = "cfgfilter_read" },
+};
 
 static void setup_in(struct cf_metrics_in *in)
 {
