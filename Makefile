@@ -45,17 +45,21 @@ $(BUILD)/vmlinux.h: | $(BUILD)
 	$(call msg,GEN,$@)
 	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
 
-$(BUILD)/cfgfilter.bpf.o: bpf/cfgfilter.bpf.c $(wildcard bpf/*.h) $(wildcard include/*.h) $(BUILD)/vmlinux.h
+# The data plane (cfgfilter.bpf.c) and the bus ops finder load runs for a
+# moment (bus_ops.bpf.c); skeletons cfgfilter_bpf and cfgfilter_bus_ops_bpf.
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(wildcard include/*.h) $(BUILD)/vmlinux.h
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $(@:.o=.tmp.o)
 	$(Q)$(BPFTOOL) gen object $@ $(@:.o=.tmp.o)
 	$(Q)rm -f $(@:.o=.tmp.o)
 
-$(BUILD)/cfgfilter.skel.h: $(BUILD)/cfgfilter.bpf.o
-	$(call msg,SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name cfgfilter_bpf > $@
+.SECONDARY: $(BUILD)/cfgfilter.bpf.o $(BUILD)/bus_ops.bpf.o $(BUILD)/cfgfilter.skel.h $(BUILD)/bus_ops.skel.h # kept, not intermediate
 
-$(BUILD)/loader/%.o: loader/%.c Makefile $(wildcard loader/*.h) $(wildcard include/*.h) $(BUILD)/cfgfilter.skel.h | $(BUILD)/loader
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(if $(filter cfgfilter,$*),cfgfilter_bpf,cfgfilter_$*_bpf) > $@
+
+$(BUILD)/loader/%.o: loader/%.c Makefile $(wildcard loader/*.h) $(wildcard include/*.h) $(BUILD)/cfgfilter.skel.h $(BUILD)/bus_ops.skel.h | $(BUILD)/loader
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 

@@ -12,10 +12,11 @@
  *    virtualize rules): the write fails with EPERM if a deny bit would
  *    change, or if the filter cannot judge it (a call it cannot decode, a
  *    buffer it cannot read, a device value it does not know);
- *  - hardware (fexit on the x86 bus accessors pci_read/pci_write, which
- *    every config access of every device ends in: vfio's, sysfs', the
- *    kernel's own save/restore): the device's config space as last seen
- *    on the bus, the value every decision above is judged against;
+ *  - hardware (fexit on the config accessors of the devices' buses, found
+ *    by the loader; on x86 pci_read/pci_write, which every config access
+ *    of every device ends in: vfio's, sysfs', the kernel's own
+ *    save/restore): the device's config space as last seen on the bus,
+ *    the value every decision above is judged against;
  *  - races (the same pci_write hook, inside a vfio write): a protected bit
  *    that changes in hardware anyway is reported with what really went in.
  * The policy is looked up once per access through an array-of-maps, so
@@ -85,6 +86,11 @@ int BPF_PROG(cfgfilter_deny_uring_done, struct io_kiocb *req, unsigned int issue
 	return on_io_write_done();
 }
 
+/* The bus hooks: fexit on the config accessors of the devices' buses
+ * (pdev->bus->ops->read/write), which the loader finds before load and
+ * sets as the targets (x86: pci_root_ops' pci_read/pci_write, the
+ * default here); the second pair loads only where vfio devices sit on a
+ * second kind of bus. Every pci_ops accessor takes these arguments. */
 SEC("fexit/pci_read")
 int BPF_PROG(cfgfilter_hw_read, struct pci_bus *bus, unsigned int devfn, int where, int size,
 	     u32 *value, int ret)
@@ -94,6 +100,20 @@ int BPF_PROG(cfgfilter_hw_read, struct pci_bus *bus, unsigned int devfn, int whe
 
 SEC("fexit/pci_write")
 int BPF_PROG(cfgfilter_hw_write, struct pci_bus *bus, unsigned int devfn, int where, int size,
+	     u32 value, int ret)
+{
+	return on_bus_write(ctx, bus, devfn, where);
+}
+
+SEC("fexit/pci_read")
+int BPF_PROG(cfgfilter_hw_read2, struct pci_bus *bus, unsigned int devfn, int where, int size,
+	     u32 *value, int ret)
+{
+	return on_bus_read(ctx, bus, devfn, where, ret);
+}
+
+SEC("fexit/pci_write")
+int BPF_PROG(cfgfilter_hw_write2, struct pci_bus *bus, unsigned int devfn, int where, int size,
 	     u32 value, int ret)
 {
 	return on_bus_write(ctx, bus, devfn, where);

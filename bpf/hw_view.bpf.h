@@ -167,7 +167,7 @@ static __always_inline void note_reset(struct cf_watch *w, int how)
 /* The slow paths take the program's context, not the arguments: the fast
  * path then keeps nothing across its calls, and needs no stack frame,
  * which the verify path's chain of calls (512 bytes at most) has no room
- * for. Arguments: pci_read/pci_write(bus, devfn, where, size, value), ret. */
+ * for. Arguments: pci_ops read/write(bus, devfn, where, size, value), ret. */
 static __noinline int bus_read_slow(unsigned long long *ctx, int fast)
 {
 	struct pci_bus *bus = (void *)ctx[0];
@@ -188,8 +188,8 @@ static __noinline int bus_read_slow(unsigned long long *ctx, int fast)
 	return 0;
 }
 
-/* x86's config accessor behind every bus (pci_root_ops.read): vfio's and
- * sysfs' user accessors, the kernel's own reads, vfio's read at open. */
+/* The bus's config read accessor (pci_ops.read), which vfio's and sysfs'
+ * user accessors, the kernel's own reads and vfio's read at open end in. */
 static __always_inline int on_bus_read(unsigned long long *ctx, struct pci_bus *bus,
 				       unsigned int devfn, int where, int ret)
 {

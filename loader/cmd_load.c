@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "bus_ops.h"
 #include "commands.h"
 #include "hw_seed.h"
 #include "live.h"
@@ -34,6 +35,8 @@ struct load {
 	/* preflight */
 	bool rewrite, uring, lsm, restores;
 	struct cf_ksym ksyms[2];
+	struct cf_bus_ops bus_ops[CF_BUS_OPS_MAX];
+	int nbus_ops;
 	/* load and attach */
 	struct cfgfilter_bpf *skel;
 	int seeded;
@@ -86,10 +89,20 @@ static int preflight(struct load *l)
 			      CF_MODULE, l->wait);
 	if (cf_need_btf() || cf_fit_policy(&l->policy, l->strict, &l->rewrite))
 		return 1;
-	if (!cf_fentry_can_attach("pci_read", NULL) || !cf_fentry_can_attach("pci_write", NULL))
-		return cf_err("fentry/fexit cannot attach to pci_read/pci_write (x86's PCI config "
-			      "accessors): cfgfilter cannot follow the devices' config space on this "
-			      "kernel; nothing loaded");
+	/* The bus hooks go where the devices' config accesses really go. */
+	l->nbus_ops = cf_find_bus_ops(l->bus_ops, CF_BUS_OPS_MAX);
+	if (l->nbus_ops < 0)
+		return 1;
+	for (int i = 0; i < l->nbus_ops; i++) {
+		const struct cf_bus_ops *o = &l->bus_ops[i];
+		const char *mod = o->module[0] ? o->module : NULL;
+
+		if (!cf_fentry_can_attach(o->read_fn, mod) || !cf_fentry_can_attach(o->write_fn, mod))
+			return cf_err("fexit cannot attach to %s/%s (the config accessors of %s's bus, "
+				      "in %s): cfgfilter cannot follow the devices' config space on "
+				      "this kernel; nothing loaded", o->read_fn, o->write_fn, o->device,
+				      mod ? mod : "vmlinux");
+	}
 	if (!cf_fentry_can_attach("vfio_pci_config_rw", CF_MODULE))
 		return cf_err("fentry cannot attach to vfio_pci_config_rw in module %s; nothing "
 			      "loaded (rerun with -v for detail)", CF_MODULE);
@@ -160,8 +173,26 @@ static int configure(struct load *l)
 	bpf_program__set_autoload(skel->progs.cfgfilter_restore_done, l->restores);
 	/* The hardware view goes in first, and is seeded, before any program
 	 * decides on it. */
-	bpf_program__set_autoattach(skel->progs.cfgfilter_hw_read, false);
-	bpf_program__set_autoattach(skel->progs.cfgfilter_hw_write, false);
+	{
+		struct bpf_program *hooks[CF_BUS_OPS_MAX][2] = {
+			{ skel->progs.cfgfilter_hw_read, skel->progs.cfgfilter_hw_write },
+			{ skel->progs.cfgfilter_hw_read2, skel->progs.cfgfilter_hw_write2 },
+		};
+
+		for (int i = 0; i < CF_BUS_OPS_MAX; i++) {
+			const struct cf_bus_ops *o = &l->bus_ops[i];
+
+			for (int rw = 0; rw < 2; rw++) {
+				bpf_program__set_autoattach(hooks[i][rw], false);
+				bpf_program__set_autoload(hooks[i][rw], i < l->nbus_ops);
+				if (i < l->nbus_ops &&
+				    bpf_program__set_attach_target(hooks[i][rw], 0,
+								   rw ? o->write_fn : o->read_fn))
+					return cf_err("cannot aim the bus hooks at %s: %s",
+						      rw ? o->write_fn : o->read_fn, strerror(errno));
+			}
+		}
+	}
 	return 0;
 }
 
@@ -189,9 +220,15 @@ static int load_and_attach(struct load *l)
 	 * the hash goes into the mapped page */
 	__atomic_store_n(&skel->bss->cf_fast.live_hash, l->policy.hash, __ATOMIC_SEQ_CST);
 	if (attach_one(skel->progs.cfgfilter_hw_read, &skel->links.cfgfilter_hw_read,
-		       "fexit/pci_read") ||
+		       l->bus_ops[0].read_fn) ||
 	    attach_one(skel->progs.cfgfilter_hw_write, &skel->links.cfgfilter_hw_write,
-		       "fexit/pci_write"))
+		       l->bus_ops[0].write_fn))
+		return 1;
+	if (l->nbus_ops > 1 &&
+	    (attach_one(skel->progs.cfgfilter_hw_read2, &skel->links.cfgfilter_hw_read2,
+			l->bus_ops[1].read_fn) ||
+	     attach_one(skel->progs.cfgfilter_hw_write2, &skel->links.cfgfilter_hw_write2,
+			l->bus_ops[1].write_fn)))
 		return 1;
 	l->seeded = cf_hw_seed(bpf_map__fd(skel->maps.cfgf_seed), bpf_map__fd(skel->maps.bss),
 			       &unfollowed);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <stdlib.h>
+#include "bus_ops.h"
 #include "commands.h"
 #include "counts.h"
 #include "landing.h"
@@ -60,6 +61,33 @@ static const struct {
 };
 #undef C
 
+/* What each bus hook link is attached to, read from the link itself. */
+static const char *const bus_hook_pins[] = { "link_hw_read", "link_hw_write", "link_hw_read2",
+					     "link_hw_write2" };
+
+static json_t *bus_hooks_json(void)
+{
+	json_t *o = json_object();
+	char fn[128];
+
+	for (size_t i = 0; i < sizeof(bus_hook_pins) / sizeof(bus_hook_pins[0]); i++)
+		if (!cf_link_target(bus_hook_pins[i], fn, sizeof(fn)))
+			json_object_set_new(o, bus_hook_pins[i], json_string(fn));
+	return o;
+}
+
+static void print_bus_hooks(void)
+{
+	char fn[128];
+	int n = 0;
+
+	printf("bus hooks:  ");
+	for (size_t i = 0; i < sizeof(bus_hook_pins) / sizeof(bus_hook_pins[0]); i++)
+		if (!cf_link_target(bus_hook_pins[i], fn, sizeof(fn)))
+			printf("%s fexit %s", n++ ? "," : "", fn);
+	printf("%s\n", n ? " (the config accessors of the vfio devices' buses)" : " NONE ATTACHED");
+}
+
 static int print_json(const struct cf_live *l, int loaded, const struct cf_count_row *rows,
 		      size_t nrows)
 {
@@ -113,6 +141,7 @@ static int print_json(const struct cf_live *l, int loaded, const struct cf_count
 		json_object_set_new(o, "pins", pins);
 		json_object_set_new(o, "ringbuf_bytes", json_integer(l->ringbuf_bytes));
 		json_object_set_new(o, "hw_devices_followed", json_integer(l->hw_devices));
+		json_object_set_new(o, "bus_hooks", bus_hooks_json());
 	}
 	cf_json_print(o);
 	return loaded ? 0 : CF_EXIT_NOT_LOADED;
@@ -165,6 +194,7 @@ static void print_text(const struct cf_live *l, const struct cf_count_row *rows,
 	       (unsigned long long)l->stats.refused_unreadable_buffer,
 	       (unsigned long long)l->stats.refused_unwritable_buffer,
 	       (unsigned long long)l->stats.refused_undecodable_call);
+	print_bus_hooks();
 	printf("hardware:    config space of %u vfio device%s followed on the bus; %llu "
 	       "decisions without the device's value; %llu dwords with no room (hw_full); "
 	       "%llu capability lists not all seen (caps_partial)\n",

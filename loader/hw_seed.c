@@ -71,9 +71,9 @@ static int read_config(const char *dev, int seed_fd)
 			      "writes to their protected bits are refused (value_unknown)",
 			      path, n < 0 ? strerror(errno) : "short read");
 	if (!seed.seen) {
-		cf_err("%s: its config accesses do not go through pci_read/pci_write, which "
-		       "cfgfilter follows (a bus with its own config ops: VMD, Hyper-V, Xen, or a "
-		       "bus hook detached)", dev);
+		cf_err("%s: its config accesses do not go through the accessors the bus hooks are "
+		       "on (cfgfilter status: bus hooks): bound to vfio on a new kind of bus since "
+		       "load, or a bus hook detached; unload and load again", dev);
 		return 2;
 	}
 	return 0;

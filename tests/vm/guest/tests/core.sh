@@ -151,12 +151,37 @@ txt=$($CF status)
 case "$txt" in *"events lost"*"pcie.devctl.mps"*) ok "status text shows counters and rules" ;; *) not_ok "status text shows counters and rules"; diag "$txt" ;; esac
 $CF events > /dev/null
 
+# The bus hooks are where the devices' buses send config accesses: found
+# from pdev->bus->ops at load (x86, every bus here: pci_root_ops), and read
+# back from the links. Checked against the kernel's BTF through bpftool.
+case "$txt" in *"bus hooks:   fexit pci_read, fexit pci_write ("*) ok "status names the bus hooks' targets: pci_read, pci_write" ;;
+	*) not_ok "status names the bus hooks' targets: pci_read, pci_write"; diag "$txt" ;; esac
+is "$(echo "$st" | tr -d ' \n' | sed -n 's/.*"bus_hooks":{\([^}]*\)}.*/\1/p')" \
+	'"link_hw_read":"pci_read","link_hw_write":"pci_write"' "status --json: bus_hooks, one kind of bus"
+# The kernel names each trampoline by its target: BTF object << 32, then
+# 0x80000000 for a kernel function, then its BTF id (bpf_trampoline_compute_key):
+# one on pci_read and one on pci_write while loaded, none after unload.
+vmlinux_btf=$(bpftool btf show | sed -n 's/^\([0-9]*\): name \[*vmlinux\]* .*/\1/p' | head -1)
+trampoline_of() {
+	echo "bpf_trampoline_$(( (vmlinux_btf << 32) | 0x80000000 | $(bpftool btf dump file /sys/kernel/btf/vmlinux | sed -n "s/^\[\([0-9]*\)\] FUNC '$1' .*/\1/p" | head -1) ))"
+}
+sysctl -qw net.core.bpf_jit_kallsyms=1 # BPF symbols in /proc/kallsyms
+for f in pci_read pci_write; do
+	check "the kernel has a trampoline on $f ($(trampoline_of $f))" grep -qw "$(trampoline_of $f)" /proc/kallsyms
+done
+check "no second kind of bus: link_hw_read2 not pinned" [ ! -e $PIN/link_hw_read2 ]
+# Runs the kernel skipped, for every link's program up to the last pinned
+# (the write hook): none left out however many links there are
+expect_out "status --json: skipped_by_kernel has the write hook, the last link pin" \
+	'*"skipped_by_kernel":{*"cfgfilter_write":0[,}]*' "$(echo "$st" | tr -d ' \n')"
+
 # --- unload ----------------------------------------------------------------
 out=$($CF unload 2>&1); rc=$?
 is "$rc" 0 "unload exits 0"
 check "unload removed $PIN" [ ! -e $PIN ]
 is "$(bpftool prog show | grep -c 'name cfgfilter_write')" 0 "no cfgfilter program left in the kernel"
 is "$(bpftool map show | grep -c 'cfgf_')" 0 "no cfgfilter map left in the kernel"
+is "$(grep -cw "$(trampoline_of pci_read)" /proc/kallsyms)" 0 "... and no trampoline left on pci_read"
 got=$($VC "$E" w2 exp+8 0x72e0 r2 exp+8 | val_of r2 0x0e8)
 is "$got" 0x70e0 "after unload the kernel's own behaviour is back (0x70e0)"
 $CF unload >/dev/null 2>&1; rc=$?

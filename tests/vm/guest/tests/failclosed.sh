@@ -193,7 +193,7 @@ rm $PIN/link_hw_read
 $CF policy apply $P/deny.policy > $P/apply.out 2>&1
 rc=$?
 is "$rc" 1 "a vfio device not followed on the bus: apply refused (exit 1)"
-expect_out "... naming the device and why" "*$E: its config accesses do not go through pci_read/pci_write*" "$(cat $P/apply.out)"
+expect_out "... naming the device and why" "*$E: its config accesses do not go through the accessors the bus hooks are on*" "$(cat $P/apply.out)"
 expect_out "... and the live policy is the old one" "*mask *hdr.command.serr*" "$($CF policy show)"
 $CF unload >/dev/null
 

@@ -71,6 +71,16 @@ clear_mem_enable
 for action in deny mask; do
 	printf '%s ecap(0x0023)+0x0c/2:0x0004\n' $action > $P/$action.policy
 	$CF load --policy $P/$action.policy >/dev/null || not_ok "load $action policy"
+	if [ $action = deny ]; then
+		# The CXL device is under its own host bridge (pxb-cxl), a root bus
+		# of its own: load found its accessors, the same pci_root_ops
+		root=$(readlink -f /sys/bus/pci/devices/$X | grep -o 'pci[0-9a-f]*:[0-9a-f]*' | tail -n 1)
+		check "the CXL device is on a root bus of its own ($root, not pci0000:00)" \
+			[ "${root:-pci0000:00}" != pci0000:00 ]
+		is "$($CF status --json 2>/dev/null | tr -d ' \n' | sed -n 's/.*"bus_hooks":{\([^}]*\)}.*/\1/p')" \
+			'"link_hw_read":"pci_read","link_hw_write":"pci_write"' \
+			"its bus uses pci_read/pci_write: one kind of bus hook (status --json bus_hooks)"
+	fi
 	$CF events >/dev/null
 	n0=$(counter refused_value_unknown)
 	run
