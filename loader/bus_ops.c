@@ -57,8 +57,10 @@ static int ksym_name(unsigned long long addr, char *name, size_t len, char *mod,
 
 		if (k < 3 || a != addr || (type != 't' && type != 'T'))
 			continue;
-		snprintf(name, len, "%s", sym);
-		snprintf(mod, mlen, "%s", k == 4 ? m : "");
+		/* a name cut short would aim the hooks at another function */
+		if ((size_t)snprintf(name, len, "%s", sym) >= len ||
+		    (size_t)snprintf(mod, mlen, "%s", k == 4 ? m : "") >= mlen)
+			break;
 		found = 0;
 	}
 	fclose(f);
@@ -112,7 +114,8 @@ static int find_one(struct finder *f, const char *dev, int vfio)
 		memset(o, 0, sizeof(*o));
 		o->read = seen->read;
 		o->write = seen->write;
-		snprintf(o->device, sizeof(o->device), "%s", dev);
+		if ((size_t)snprintf(o->device, sizeof(o->device), "%s", dev) >= sizeof(o->device))
+			return cf_err("%s: not a PCI device name (DDDD:BB:DD.F); nothing loaded", dev);
 		if (ksym_name(o->read, o->read_fn, sizeof(o->read_fn), o->module, sizeof(o->module)) ||
 		    ksym_name(o->write, o->write_fn, sizeof(o->write_fn), wmod, sizeof(wmod)))
 			return cf_err("%s: its bus's config accessors (0x%llx, 0x%llx) are not in "
@@ -208,12 +211,12 @@ static int is_vmlinux_btf(__u32 id)
 	return rc;
 }
 
-int cf_link_target(const char *pin, char *buf, size_t len)
+int cf_link_target(const char *pin, struct btf *vmlinux, char *buf, size_t len)
 {
 	struct bpf_link_info info = { 0 };
 	__u32 ilen = sizeof(info);
 	const struct btf_type *t;
-	struct btf *btf = NULL, *vmlinux;
+	struct btf *btf;
 	char path[256];
 	int fd, vml, rc = -1;
 
@@ -228,8 +231,7 @@ int cf_link_target(const char *pin, char *buf, size_t len)
 	close(fd);
 	/* target_obj_id is the BTF the function is in: vmlinux's or a module's */
 	vml = is_vmlinux_btf(info.tracing.target_obj_id);
-	vmlinux = vml < 0 ? NULL : btf__load_vmlinux_btf();
-	if (!vmlinux)
+	if (vml < 0 || !vmlinux)
 		return -1;
 	btf = vml ? vmlinux : btf__load_from_kernel_by_id_split(info.tracing.target_obj_id, vmlinux);
 	t = btf ? btf__type_by_id(btf, info.tracing.target_btf_id) : NULL;
@@ -239,6 +241,5 @@ int cf_link_target(const char *pin, char *buf, size_t len)
 	}
 	if (btf != vmlinux)
 		btf__free(btf);
-	btf__free(vmlinux);
 	return rc;
 }

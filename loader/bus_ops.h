@@ -26,8 +26,11 @@ struct cf_bus_ops {
  * vfio devices' buses need more than `max` pairs. */
 int cf_find_bus_ops(struct cf_bus_ops *ops, int max);
 
-/* The function a pinned tracing link is attached to, from its BTF:
- * 0, or -1 (not pinned, or unreadable). */
-int cf_link_target(const char *pin, char *buf, size_t len);
+struct btf;
+
+/* The function a pinned tracing link is attached to, from its BTF target
+ * (vmlinux's, passed in, or a module's split on it): 0, or -1 (not
+ * pinned, or unreadable). */
+int cf_link_target(const char *pin, struct btf *vmlinux, char *buf, size_t len);
 
 #endif

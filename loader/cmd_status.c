@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* cfgfilter status: what is attached, what it enforces, what it counted. */
 #include <jansson.h>
+#include <bpf/btf.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -65,26 +66,42 @@ static const struct {
 static const char *const bus_hook_pins[] = { "link_hw_read", "link_hw_write", "link_hw_read2",
 					     "link_hw_write2" };
 
+#define N_BUS_HOOKS (sizeof(bus_hook_pins) / sizeof(bus_hook_pins[0]))
+
+/* Each bus hook pin's target, "" where none; vmlinux's BTF parsed once
+ * (link_hw_read is always there while loaded). */
+static void read_bus_hooks(char fn[N_BUS_HOOKS][128])
+{
+	struct btf *vmlinux = cf_pin_exists(bus_hook_pins[0]) ? btf__load_vmlinux_btf() : NULL;
+
+	for (size_t i = 0; i < N_BUS_HOOKS; i++)
+		if (!vmlinux || cf_link_target(bus_hook_pins[i], vmlinux, fn[i], sizeof(fn[i])))
+			fn[i][0] = 0;
+	btf__free(vmlinux);
+}
+
 static json_t *bus_hooks_json(void)
 {
 	json_t *o = json_object();
-	char fn[128];
+	char fn[N_BUS_HOOKS][128];
 
-	for (size_t i = 0; i < sizeof(bus_hook_pins) / sizeof(bus_hook_pins[0]); i++)
-		if (!cf_link_target(bus_hook_pins[i], fn, sizeof(fn)))
-			json_object_set_new(o, bus_hook_pins[i], json_string(fn));
+	read_bus_hooks(fn);
+	for (size_t i = 0; i < N_BUS_HOOKS; i++)
+		if (fn[i][0])
+			json_object_set_new(o, bus_hook_pins[i], json_string(fn[i]));
 	return o;
 }
 
 static void print_bus_hooks(void)
 {
-	char fn[128];
+	char fn[N_BUS_HOOKS][128];
 	int n = 0;
 
+	read_bus_hooks(fn);
 	printf("bus hooks:  ");
-	for (size_t i = 0; i < sizeof(bus_hook_pins) / sizeof(bus_hook_pins[0]); i++)
-		if (!cf_link_target(bus_hook_pins[i], fn, sizeof(fn)))
-			printf("%s fexit %s", n++ ? "," : "", fn);
+	for (size_t i = 0; i < N_BUS_HOOKS; i++)
+		if (fn[i][0])
+			printf("%s fexit %s", n++ ? "," : "", fn[i]);
 	printf("%s\n", n ? " (the config accessors of the vfio devices' buses)" : " NONE ATTACHED");
 }
 
