@@ -248,11 +248,11 @@ static void check_policy(const struct cf_policy *p, const uint8_t *data, size_t 
 	for (__u32 i = p->nrules; i < CF_MAX_RULES; i++)
 		for (size_t b = 0; b < sizeof(p->rules[i]); b++)
 			CHECK(((const unsigned char *)&p->rules[i])[b] == 0);
-	/* describe: one line per rule */
+	/* describe: one line per rule, and one for on_violation kill */
 	cf_policy_describe(p, desc, sizeof(desc));
 	for (const char *c = desc; *c; c++)
 		lines += *c == '\n';
-	CHECK(lines == p->nrules);
+	CHECK(lines == p->nrules + !!(p->flags & CF_POL_KILL));
 }
 
 /* "FNAME:LINE:COL: message", LINE a line of the input (or 1 for an empty
