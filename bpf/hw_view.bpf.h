@@ -7,6 +7,23 @@
 
 /* --- The hardware view ------------------------------------------------ */
 
+/* Do both of the bus's accessors carry a bus hook? A bus whose read is
+ * hooked but whose write is not (another pci_ops sharing the read) would
+ * look followed while its writes went unseen. */
+static __noinline bool bus_hooked(struct pci_bus *bus)
+{
+	struct pci_ops *ops = NULL;
+	__u64 rd = 0, wr = 0;
+
+	/* a call of its own: its stack is not on the hooks' deepest path */
+	if (!bus || bpf_core_read(&ops, sizeof(ops), &bus->ops) || !ops ||
+	    bpf_core_read(&rd, sizeof(rd), &ops->read) ||
+	    bpf_core_read(&wr, sizeof(wr), &ops->write) || !rd)
+		return false;
+	return (rd == cf_bus_read_fn[0] && wr == cf_bus_write_fn[0]) ||
+	       (rd == cf_bus_read_fn[1] && wr == cf_bus_write_fn[1]);
+}
+
 /* The device's entry if (bus, devfn) is watched. A device the seeding
  * cfgfilter process reads becomes watched, followed whole: the seed reads
  * every dword, so every entry is current once it is done. */
@@ -20,6 +37,8 @@ static __always_inline struct cf_watch *watched(__u64 bus, __u32 devfn)
 	seed = bpf_map_lookup_elem(&cfgf_seed, &zero);
 	if (!seed || !seed->tgid || seed->tgid != bpf_get_current_pid_tgid() >> 32)
 		return w;
+	if (!bus_hooked((struct pci_bus *)bus))
+		return w; /* not seen: the loader names the device as unfollowed */
 	w = watch_get(&k);
 	if (!w)
 		return NULL;
@@ -315,6 +334,13 @@ static __always_inline int on_device_open(struct vfio_pci_core_device *vdev)
 	dev_info_direct(vdev, &d);
 	k.bus = d.bus;
 	k.devfn = d.devfn;
+	if (!bus_hooked((struct pci_bus *)d.bus)) {
+		/* not followed: its protected bits are refused (value_unknown) */
+		bpf_map_delete_elem(&cfgf_watch, &k);
+		fast_watches_void();
+		drop_plan(vdev);
+		return 0;
+	}
 	w = watch_get(&k);
 	if (w) {
 		w->narrowed = 0; /* followed whole until its plan narrows it */

@@ -26,6 +26,11 @@ const volatile bool cf_can_rewrite = true;
 const volatile __u64 cf_vfio_device_fops = 0;
 const volatile __u64 cf_pci_bus_type = 0;
 
+/* Set by the loader: the config accessors the bus hooks are on, a pair per
+ * kind of bus (loader/bus_ops.c found them; 0 where unused). */
+const volatile __u64 cf_bus_read_fn[2] = {};
+const volatile __u64 cf_bus_write_fn[2] = {};
+
 struct cf_policy_map {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);

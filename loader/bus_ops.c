@@ -41,30 +41,65 @@ static int root_of(const char *dev, char *root, size_t len)
 	return 0;
 }
 
-/* Name and module of the function at `addr` in /proc/kallsyms. */
-static int ksym_name(unsigned long long addr, char *name, size_t len, char *mod, size_t mlen)
+/* Names and module of the bus's accessors from /proc/kallsyms: 0, or -1
+ * with a message. The hooks attach by name, so each name must be the only
+ * function of that name: another (a static of the same name elsewhere)
+ * could be the one the attach resolves to. Two passes: find, then count. */
+static int ksym_names(const char *dev, struct cf_bus_ops *o)
 {
+	unsigned long long addr[2] = { o->read, o->write };
+	char *name[2] = { o->read_fn, o->write_fn }, mod[2][64] = { "", "" };
+	char line[1024], sym[600], m[128];
 	FILE *f = fopen("/proc/kallsyms", "r");
-	char line[512], sym[256], m[128];
+	int found[2] = { 0, 0 }, same[2] = { 0, 0 };
 	unsigned long long a;
 	char type;
-	int found = -1;
 
 	if (!f)
-		return -1;
-	while (found && fgets(line, sizeof(line), f)) {
-		int k = sscanf(line, "%llx %c %255s [%127[^]]]", &a, &type, sym, m);
+		return cf_err("cannot open /proc/kallsyms: %s; nothing loaded", strerror(errno));
+	for (int pass = 0; pass < 2; pass++) {
+		rewind(f);
+		while (fgets(line, sizeof(line), f) && (pass || !found[0] || !found[1])) {
+			int k = sscanf(line, "%llx %c %599s [%127[^]]]", &a, &type, sym, m);
 
-		if (k < 3 || a != addr || (type != 't' && type != 'T'))
-			continue;
-		/* a name cut short would aim the hooks at another function */
-		if ((size_t)snprintf(name, len, "%s", sym) >= len ||
-		    (size_t)snprintf(mod, mlen, "%s", k == 4 ? m : "") >= mlen)
+			if (k < 3 || (type != 't' && type != 'T'))
+				continue;
+			for (int i = 0; i < 2; i++) {
+				if (pass == 1) {
+					same[i] += !strcmp(sym, name[i]);
+				} else if (a == addr[i] && !found[i]) {
+					found[i] = 1;
+					if ((size_t)snprintf(name[i], sizeof(o->read_fn), "%s", sym) >=
+						    sizeof(o->read_fn) ||
+					    (size_t)snprintf(mod[i], sizeof(mod[i]), "%s",
+							     k == 4 ? m : "") >= sizeof(mod[i])) {
+						fclose(f);
+						return cf_err("%s: its bus accessor %s is a name too long "
+							      "for cfgfilter; nothing loaded", dev, sym);
+					}
+				}
+			}
+		}
+		if (!found[0] || !found[1])
 			break;
-		found = 0;
 	}
 	fclose(f);
-	return found;
+	for (int i = 0; i < 2; i++) {
+		if (!found[i])
+			return cf_err("%s: its bus's config accessor 0x%llx is not in /proc/kallsyms "
+				      "(does kernel.kptr_restrict hide addresses from root?); nothing "
+				      "loaded", dev, addr[i]);
+		if (same[i] != 1)
+			return cf_err("%s: there are %d functions named %s (its bus's config "
+				      "accessor) in /proc/kallsyms, and a hook by name could land on "
+				      "another; nothing loaded", dev, same[i], name[i]);
+	}
+	if (strcmp(mod[0], mod[1]))
+		return cf_err("%s: its bus's config accessors %s and %s are in different modules "
+			      "(%s, %s); nothing loaded", dev, name[0], name[1],
+			      mod[0][0] ? mod[0] : "vmlinux", mod[1][0] ? mod[1] : "vmlinux");
+	snprintf(o->module, sizeof(o->module), "%s", mod[0]);
+	return 0;
 }
 
 struct finder {
@@ -74,7 +109,8 @@ struct finder {
 };
 
 /* Read a dword of the device's sysfs config and note its bus's ops.
- * Returns the pair's index, or -1 with a message. */
+ * Returns the pair's index, -1 with a message, or for a device not bound
+ * to vfio whose bus cannot be learned or has no room, -2 (said here). */
 static int find_one(struct finder *f, const char *dev, int vfio)
 {
 	volatile struct cf_bus_ops_seen *seen = &f->skel->bss->cf_bus_ops_seen;
@@ -89,6 +125,11 @@ static int find_one(struct finder *f, const char *dev, int vfio)
 	n = fd < 0 ? -1 : pread(fd, &dw, sizeof(dw), 0);
 	if (fd >= 0)
 		close(fd);
+	if (n != sizeof(dw) && !vfio) {
+		cf_info("cannot read %s (%s): a device bound to vfio later on its bus is not "
+			"followed", path, n < 0 ? strerror(errno) : "short read");
+		return -2;
+	}
 	if (n != sizeof(dw))
 		return cf_err("cannot read %s (%s): which config accessors its bus uses is "
 			      "unknown; nothing loaded", path, n < 0 ? strerror(errno) : "short read");
@@ -101,11 +142,14 @@ static int find_one(struct finder *f, const char *dev, int vfio)
 			break;
 	if (i == f->n) {
 		struct cf_bus_ops *o;
-		char wmod[64];
 
 		if (f->n == f->max) {
-			if (!vfio)
-				return -2; /* a bus no vfio device is on: said by the caller */
+			if (!vfio) {
+				cf_info("%s: its bus uses config accessors of a kind the bus hooks "
+					"have no room for; a device bound to vfio there later is not "
+					"followed", dev);
+				return -2;
+			}
 			return cf_err("%s: its bus's config accessors are a %s kind, and the bus hooks "
 				      "follow %d kinds of bus at most; nothing loaded", dev,
 				      f->max == 1 ? "second" : "third", f->max);
@@ -116,15 +160,8 @@ static int find_one(struct finder *f, const char *dev, int vfio)
 		o->write = seen->write;
 		if ((size_t)snprintf(o->device, sizeof(o->device), "%s", dev) >= sizeof(o->device))
 			return cf_err("%s: not a PCI device name (DDDD:BB:DD.F); nothing loaded", dev);
-		if (ksym_name(o->read, o->read_fn, sizeof(o->read_fn), o->module, sizeof(o->module)) ||
-		    ksym_name(o->write, o->write_fn, sizeof(o->write_fn), wmod, sizeof(wmod)))
-			return cf_err("%s: its bus's config accessors (0x%llx, 0x%llx) are not in "
-				      "/proc/kallsyms (does kernel.kptr_restrict hide addresses from "
-				      "root?); nothing loaded", dev, o->read, o->write);
-		if (strcmp(o->module, wmod))
-			return cf_err("%s: its bus's config accessors %s and %s are in different "
-				      "modules (%s, %s); nothing loaded", dev, o->read_fn, o->write_fn,
-				      o->module[0] ? o->module : "vmlinux", wmod[0] ? wmod : "vmlinux");
+		if (ksym_names(dev, o))
+			return -1;
 		f->n++;
 	}
 	f->ops[i].vfio_devices += vfio;
@@ -158,11 +195,7 @@ static int find_all(struct finder *f)
 					snprintf(roots[nroots++], sizeof(roots[0]), "%s", root);
 			}
 			r = find_one(f, de->d_name, pass);
-			if (r == -2)
-				cf_info("%s: its bus (%s) uses config accessors of a kind the bus hooks "
-					"have no room for; a device bound to vfio there later is not "
-					"followed", de->d_name, root);
-			else if (r < 0) {
+			if (r == -1) {
 				closedir(d);
 				return -1;
 			}

@@ -97,12 +97,23 @@ static int preflight(struct load *l)
 		const struct cf_bus_ops *o = &l->bus_ops[i];
 		const char *mod = o->module[0] ? o->module : NULL;
 
-		if (!cf_fentry_can_attach(o->read_fn, mod) || !cf_fentry_can_attach(o->write_fn, mod))
-			return cf_err("fexit cannot attach to %s/%s (the config accessors of %s's bus, "
-				      "in %s): cfgfilter cannot follow the devices' config space on "
-				      "this kernel; nothing loaded", o->read_fn, o->write_fn, o->device,
-				      mod ? mod : "vmlinux");
+		if (cf_fentry_can_attach(o->read_fn, mod) && cf_fentry_can_attach(o->write_fn, mod))
+			continue;
+		if (!o->vfio_devices) { /* only a bus no vfio device is on: go on without it */
+			cf_info("fexit cannot attach to %s/%s (the config accessors of %s's bus, in "
+				"%s): a device bound to vfio later on such a bus is not followed",
+				o->read_fn, o->write_fn, o->device, mod ? mod : "vmlinux");
+			l->bus_ops[i--] = l->bus_ops[--l->nbus_ops];
+			continue;
+		}
+		return cf_err("fexit cannot attach to %s/%s (the config accessors of %s's bus, in "
+			      "%s): cfgfilter cannot follow the devices' config space on this "
+			      "kernel; nothing loaded", o->read_fn, o->write_fn, o->device,
+			      mod ? mod : "vmlinux");
 	}
+	if (!l->nbus_ops)
+		return cf_err("no bus's config accessors can be traced here, so cfgfilter cannot "
+			      "follow any device's config space; nothing loaded");
 	if (!cf_fentry_can_attach("vfio_pci_config_rw", CF_MODULE))
 		return cf_err("fentry cannot attach to vfio_pci_config_rw in module %s; nothing "
 			      "loaded (rerun with -v for detail)", CF_MODULE);
@@ -149,6 +160,10 @@ static int configure(struct load *l)
 	skel->rodata->cf_can_rewrite = l->rewrite;
 	skel->rodata->cf_vfio_device_fops = l->ksyms[0].addr;
 	skel->rodata->cf_pci_bus_type = l->ksyms[1].addr;
+	for (int i = 0; i < l->nbus_ops; i++) {
+		skel->rodata->cf_bus_read_fn[i] = l->bus_ops[i].read;
+		skel->rodata->cf_bus_write_fn[i] = l->bus_ops[i].write;
+	}
 	snprintf(hash, sizeof(hash), "%016llx", (unsigned long long)l->policy.hash);
 	memcpy((void *)skel->data_rodata->bpf_metadata_policy_hash, hash, sizeof(hash));
 	memcpy((void *)&skel->data_rodata->cf_live_policy, &l->policy, sizeof(l->policy));

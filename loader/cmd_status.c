@@ -68,11 +68,15 @@ static const char *const bus_hook_pins[] = { "link_hw_read", "link_hw_write", "l
 
 #define N_BUS_HOOKS (sizeof(bus_hook_pins) / sizeof(bus_hook_pins[0]))
 
-/* Each bus hook pin's target, "" where none; vmlinux's BTF parsed once
- * (link_hw_read is always there while loaded). */
+/* Each bus hook pin's target, "" where none; vmlinux's BTF parsed once,
+ * if any is pinned. */
 static void read_bus_hooks(char fn[N_BUS_HOOKS][128])
 {
-	struct btf *vmlinux = cf_pin_exists(bus_hook_pins[0]) ? btf__load_vmlinux_btf() : NULL;
+	struct btf *vmlinux = NULL;
+
+	for (size_t i = 0; i < N_BUS_HOOKS && !vmlinux; i++)
+		if (cf_pin_exists(bus_hook_pins[i]))
+			vmlinux = btf__load_vmlinux_btf();
 
 	for (size_t i = 0; i < N_BUS_HOOKS; i++)
 		if (!vmlinux || cf_link_target(bus_hook_pins[i], vmlinux, fn[i], sizeof(fn[i])))
@@ -102,7 +106,7 @@ static void print_bus_hooks(void)
 	for (size_t i = 0; i < N_BUS_HOOKS; i++)
 		if (fn[i][0])
 			printf("%s fexit %s", n++ ? "," : "", fn[i]);
-	printf("%s\n", n ? " (the config accessors of the vfio devices' buses)" : " NONE ATTACHED");
+	printf("%s\n", n ? " (the config accessors of the devices' buses)" : " NONE ATTACHED");
 }
 
 static int print_json(const struct cf_live *l, int loaded, const struct cf_count_row *rows,

@@ -72,8 +72,8 @@ static int read_config(const char *dev, int seed_fd)
 			      path, n < 0 ? strerror(errno) : "short read");
 	if (!seed.seen) {
 		cf_err("%s: its config accesses do not go through the accessors the bus hooks are "
-		       "on (cfgfilter status: bus hooks): bound to vfio on a new kind of bus since "
-		       "load, or a bus hook detached; unload and load again", dev);
+		       "on (cfgfilter status: bus hooks): its bus is of a kind load did not find, "
+		       "or a bus hook was detached; unload and load again", dev);
 		return 2;
 	}
 	return 0;
