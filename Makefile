@@ -26,7 +26,7 @@ endif
 # `make unit-test` needs neither clang's BPF target, bpftool nor kernel BTF.
 LIB_SRCS    := loader/policy.c loader/regnames.c loader/event_fmt.c loader/cfg_caps.c \
                loader/fmt.c loader/policy_json.c loader/cli.c loader/counts_fmt.c \
-               loader/vm_name.c loader/metrics_fmt.c loader/landing.c
+               loader/vm_name.c loader/metrics_fmt.c loader/landing.c loader/kallsyms.c
 LIB_OBJS    := $(patsubst loader/%.c,$(BUILD)/lib/%.o,$(LIB_SRCS))
 LIB         := $(BUILD)/libcfgfilter.a
 LOADER_SRCS := $(filter-out $(LIB_SRCS),$(wildcard loader/*.c))

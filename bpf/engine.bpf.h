@@ -276,57 +276,67 @@ static __always_inline struct cf_counts *count_row_new(struct cf_count_key *k)
 	return bpf_map_lookup_elem(&cfgf_counts, k);
 }
 
-/* Count what cf_flush decided on every rule owning one of the changed
- * bits: exact, whether or not its event found room in the ring buffer. */
-__noinline int cf_count(struct cf_access *a, const struct cf_policy *pol)
+_Static_assert((CF_MAX_RULES & (CF_MAX_RULES - 1)) == 0, "rule indexes are masked with CF_MAX_RULES - 1");
+
+/* Count what cf_flush decided on rule i, if it owns one of the changed
+ * bits. A function of its own: verified once, not once per rule. The key
+ * is built here, on this frame: a lookup takes no key passed in on 6.1. */
+__noinline int cf_count_rule(struct cf_access *a, const struct cf_policy *pol, __u32 i)
 {
+	const struct cf_rule *r;
 	struct cf_count_key k;
 	struct cf_stats *st;
 	struct cf_counts *c;
-
 	struct cf_masks m;
+	__u32 own, b0, b1;
 
 	if (!a || !pol)
 		return 0;
+	r = &pol->rules[i & (CF_MAX_RULES - 1)]; /* i < CF_MAX_RULES, bounded for the verifier */
 	cf_precedence(a->g_mask[CF_ACT_DENY], a->g_mask[CF_ACT_VIRTUALIZE], a->g_mask[CF_ACT_MASK],
 		      a->g_mask[CF_ACT_AUDIT], &m);
+	own = r->mask & owned_by(&m, r->action);
+	b0 = own & a->c_changed[0];
+	b1 = own & a->c_changed[1];
+	if (!b0 && !b1)
+		return 0;
 	load_dev_name(a);
 	__builtin_memcpy(k.dev, a->dev, sizeof(k.dev));
 	bpf_get_current_comm(k.comm, sizeof(k.comm));
 	k.tgid = bpf_get_current_pid_tgid() >> 32;
 	k.pad = 0;
-	for (__u32 i = 0; i < CF_MAX_RULES; i++) {
-		const struct cf_rule *r = &pol->rules[i];
-		__u32 own, b0, b1;
-
-		if (!(a->g_rules & (1u << i)))
-			continue;
-		own = r->mask & owned_by(&m, r->action);
-		b0 = own & a->c_changed[0];
-		b1 = own & a->c_changed[1];
-		if (!b0 && !b1)
-			continue;
-		__builtin_memcpy(k.rule, r->name, sizeof(k.rule));
-		c = bpf_map_lookup_elem(&cfgf_counts, &k);
-		if (!c)
-			c = count_row_new(&k);
-		if (!c) {
-			st = stats();
-			if (st)
-				st->counts_full++;
-			continue;
-		}
-		if (b0) {
-			__sync_fetch_and_add(count_field(c, a->c_kind[0], r->action), 1);
-			if (!a->c_sent[0])
-				__sync_fetch_and_add(&c->events_lost, 1);
-		}
-		if (b1) {
-			__sync_fetch_and_add(count_field(c, a->c_kind[1], r->action), 1);
-			if (!a->c_sent[1])
-				__sync_fetch_and_add(&c->events_lost, 1);
-		}
+	__builtin_memcpy(k.rule, r->name, sizeof(k.rule));
+	c = bpf_map_lookup_elem(&cfgf_counts, &k);
+	if (!c)
+		c = count_row_new(&k);
+	if (!c) {
+		st = stats();
+		if (st)
+			st->counts_full++;
+		return 0;
 	}
+	if (b0) {
+		__sync_fetch_and_add(count_field(c, a->c_kind[0], r->action), 1);
+		if (!a->c_sent[0])
+			__sync_fetch_and_add(&c->events_lost, 1);
+	}
+	if (b1) {
+		__sync_fetch_and_add(count_field(c, a->c_kind[1], r->action), 1);
+		if (!a->c_sent[1])
+			__sync_fetch_and_add(&c->events_lost, 1);
+	}
+	return 0;
+}
+
+/* Count what cf_flush decided on every rule owning one of the changed
+ * bits: exact, whether or not its event found room in the ring buffer. */
+__noinline int cf_count(struct cf_access *a, const struct cf_policy *pol)
+{
+	if (!a || !pol)
+		return 0;
+	for (__u32 i = 0; i < CF_MAX_RULES; i++)
+		if (a->g_rules & (1u << i))
+			cf_count_rule(a, pol, i);
 	return 0;
 }
 
@@ -568,6 +578,30 @@ static __always_inline void follow_plan(const struct cf_plan *p, const struct cf
 		follow_dword(w, k, (pm + 4) >> 2);
 }
 
+/* Add rule i to the plan if it lands on the device of `a`. A function of
+ * its own: verified once, not once per rule. */
+__noinline int cf_compile_rule(struct cf_access *a, const struct cf_policy *pol,
+			       struct cf_plan *p, const struct cf_watch *w, __u32 i)
+{
+	const struct cf_rule *r;
+	int base = 0;
+
+	if (!a || !pol || !p )
+		return 0;
+	r = &pol->rules[i & (CF_MAX_RULES - 1)]; /* i < CF_MAX_RULES, bounded for the verifier */
+	if (!selector_match(a, r))
+		return 0;
+	if (r->anchor != CF_ANCHOR_HDR) {
+		base = cap_base(w, a->d.pcie, r->cap_id, r->anchor == CF_ANCHOR_ECAP);
+		if (base < 0 && r->action != CF_ACT_AUDIT)
+			p->flags |= CF_PLAN_LAYOUT_UNKNOWN | CF_PLAN_ENFORCES;
+		if (base <= 0)
+			return 0; /* the device lacks this capability, or cannot tell */
+	}
+	cf_plan_add(p, base + r->offset, r->width, r->action, i, r->mask);
+	return 0;
+}
+
 /* Compile the policy for the device of `a` into the task's build buffer
  * and, where the plan map has room, publish it for the next accesses.
  * The build buffer, valid for this program run, if anything failed. */
@@ -577,7 +611,6 @@ __noinline int cf_compile(struct cf_access *a, const struct cf_policy *pol)
 	struct cf_stats *st = stats();
 	struct cf_watch *w;
 	struct cf_plan *p;
-	int base;
 
 	if (!a || !pol)
 		return -1;
@@ -591,21 +624,9 @@ __noinline int cf_compile(struct cf_access *a, const struct cf_policy *pol)
 	w = bpf_map_lookup_elem(&cfgf_watch, &k);
 	build_caps(w, k.bus, k.devfn, a->d.cfg_size);
 	for (__u32 i = 0; i < CF_MAX_RULES; i++) {
-		const struct cf_rule *r = &pol->rules[i];
-
 		if (i >= pol->nrules)
 			break;
-		if (!selector_match(a, r))
-			continue;
-		base = 0;
-		if (r->anchor != CF_ANCHOR_HDR) {
-			base = cap_base(w, a->d.pcie, r->cap_id, r->anchor == CF_ANCHOR_ECAP);
-			if (base < 0 && r->action != CF_ACT_AUDIT)
-				p->flags |= CF_PLAN_LAYOUT_UNKNOWN | CF_PLAN_ENFORCES;
-			if (base <= 0)
-				continue; /* the device lacks this capability, or cannot tell */
-		}
-		cf_plan_add(p, base + r->offset, r->width, r->action, i, r->mask);
+		cf_compile_rule(a, pol, p, w, i);
 	}
 	p->hash = pol->hash;
 	p->vconfig = a->d.vconfig;
@@ -635,8 +656,8 @@ static __always_inline const struct cf_plan *plan_of(struct cf_access *a,
 }
 
 /* Register i of the plan against the access, decided if it touches it. */
-__noinline int cf_plan_step(struct cf_access *a, const struct cf_policy *pol,
-			    const struct cf_plan *p, __u32 i)
+static __always_inline int cf_plan_step(struct cf_access *a, const struct cf_policy *pol,
+						const struct cf_plan *p, __u32 i)
 {
 	const struct cf_plan_reg *r;
 
@@ -660,12 +681,16 @@ __noinline int cf_plan_step(struct cf_access *a, const struct cf_policy *pol,
 }
 
 /* Decide the access register by register (registers lie within one
- * dword; in policy order). */
-static __always_inline int run_plan(struct cf_access *a, const struct cf_policy *pol,
-				    const struct cf_plan *p)
+ * dword; in policy order). A function of its own: verified once, not
+ * once per path into it. */
+__noinline int cf_run_plan(struct cf_access *a, const struct cf_policy *pol,
+			   const struct cf_plan *p)
 {
-	__u32 n = p->nregs;
+	__u32 n;
 
+	if (!a || !pol || !p)
+		return 0;
+	n = p->nregs;
 	if (a->mode != CF_MODE_READ)
 		a->hw_gen = watch_device(&a->d);
 	for (__u32 i = 0; i < CF_MAX_RULES; i++) {
@@ -684,7 +709,7 @@ static __always_inline int run_policy(struct cf_access *a, const struct cf_polic
 
 	if (!p || !cf_plan_touches(p, a->pos, a->count))
 		return 0;
-	return run_plan(a, pol, p);
+	return cf_run_plan(a, pol, p);
 }
 
 /* From a trusted BTF pointer (fentry/fexit argument): plain loads. */
@@ -804,7 +829,7 @@ static __noinline int config_write_slow(unsigned long long *ctx, __u64 off, int 
 			__sync_fetch_and_add(&cf_fast.in_writes, 1);
 		}
 	}
-	return run_plan(&a, pol, plan);
+	return cf_run_plan(&a, pol, plan);
 }
 
 static __always_inline int on_config_write(unsigned long long *ctx,

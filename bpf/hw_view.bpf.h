@@ -233,22 +233,22 @@ static __always_inline int users_write(const struct cf_in_write *in_write, __u32
 	       in_write->pos < where + size;
 }
 
-/* A vfio write that reached the device: check it (CF_MODE_VERIFY). */
-static __always_inline void verify_write(const struct cf_in_write *in_write, __u64 bus,
-					 __u32 devfn, __u32 where, __u32 size, __u32 value)
+/* A vfio write that reached the device: check it (CF_MODE_VERIFY). A
+ * function of its own: verified once, not once per path into it. */
+__noinline int cf_verify_write(struct cf_in_write *in_write, __u32 where, __u32 size,
+			       __u32 value)
 {
 	const struct cf_policy *pol = live_policy();
-	struct cf_access a;
+	struct cf_access *a;
 
-	if (!pol || pol->nrules > CF_MAX_RULES)
-		return;
-	a.d = in_write->d;
-	if (a.d.bus != bus || a.d.devfn != devfn)
-		return; /* another device, written by the kernel meanwhile */
-	if (start_access(&a, 0, where, size, CF_MODE_VERIFY))
-		return;
-	a.value = value;
-	run_policy(&a, pol);
+	if (!in_write || !pol || pol->nrules > CF_MAX_RULES)
+		return 0;
+	a = &in_write->check;
+	a->d = in_write->d;
+	if (start_access(a, 0, where, size, CF_MODE_VERIFY))
+		return 0;
+	a->value = value;
+	return run_policy(a, pol);
 }
 
 static __noinline int bus_write_slow(unsigned long long *ctx, int fast)
@@ -284,8 +284,10 @@ static __noinline int bus_write_slow(unsigned long long *ctx, int fast)
 	if (cf_read_once(cf_fast.in_writes) &&
 	    (!old || old->gen != gen || !cf_hw_same(&old->v, where & 3, size, value))) {
 		in_write = bpf_task_storage_get(&cfgf_in_write, bpf_get_current_task_btf(), 0, 0);
-		if (in_write && in_write->active && users_write(in_write, where, size))
-			verify_write(in_write, (__u64)bus, devfn, where, size, value);
+		/* not another device, written by the kernel meanwhile */
+		if (in_write && in_write->active && users_write(in_write, where, size) &&
+		    in_write->d.bus == (__u64)bus && in_write->d.devfn == devfn)
+			cf_verify_write(in_write, where, size, value);
 	}
 	if (!failed)
 		hw_note((__u64)bus, devfn, gen, where, size, value, 0, old);

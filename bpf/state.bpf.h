@@ -185,31 +185,14 @@ struct {
 	__type(value, struct cf_seed);
 } cfgf_seed SEC(".maps");
 
-/* One access, as scalars: global BPF functions are verified once, apart
- * from their callers, and take no kernel pointers. */
 /* What an access needs to know about the device. */
 struct cf_dev_info {
 	__u64 vconfig, name, bus;
 	__u32 cfg_size, pcie, id, class, devfn, pm;
 };
 
-/* Set while a task is inside a vfio config write: its bus writes to the
- * bytes it asked for are the VFIO user's, checked against the policy on
- * the device kept here. `kernel` counts the kernel's own sections inside
- * it (a reset's save, reset and restore): their writes are not the user's. */
-struct cf_in_write {
-	struct cf_dev_info d;
-	__u32 active;
-	__u32 kernel;
-	__u32 pos, count; /* the user's bytes: [pos, pos + count) */
-};
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct cf_in_write);
-} cfgf_in_write SEC(".maps");
-
+/* One access, as scalars: global BPF functions are verified once, apart
+ * from their callers, and take no kernel pointers. */
 struct cf_access {
 	struct cf_dev_info d; /* id: vendor << 16 | device */
 	__u64 buf;
@@ -230,5 +213,28 @@ struct cf_access {
 	__u8 c_sent[2];
 	__u32 c_changed[2];
 };
+
+/* Set while a task is inside a vfio config write: its bus writes to the
+ * bytes it asked for are the VFIO user's, checked against the policy on
+ * the device kept here. `kernel` counts the kernel's own sections inside
+ * it (a reset's save, reset and restore): their writes are not the user's. */
+struct cf_in_write {
+	struct cf_dev_info d;
+	__u32 active;
+	__u32 kernel;
+	__u32 pos, count; /* the user's bytes: [pos, pos + count) */
+	/* the check of one of its bus writes (cf_verify_write): here, not on
+	 * the stack, where the bus hooks' chain of calls has no room for it
+	 * on 6.1; bus accessors run under pci_lock with interrupts off, so
+	 * no other check on this task runs meanwhile */
+	struct cf_access check;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct cf_in_write);
+} cfgf_in_write SEC(".maps");
+
 
 #endif

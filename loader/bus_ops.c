@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 #include "bus_ops.h"
 #include "hw_seed.h"
+#include "kallsyms.h"
 #include "log.h"
 #include "pins.h"
 #include "cf_bus_ops.h"
@@ -44,65 +45,43 @@ static int root_of(const char *dev, char *root, size_t len)
 /* Names and module of the bus's accessors from /proc/kallsyms: 0, or -1
  * with a message. The hooks attach by name, so each name must be the only
  * function of that name: another (a static of the same name elsewhere)
- * could be the one the attach resolves to. Two passes: find, then count. */
-static int ksym_names(const char *dev, struct cf_bus_ops *o)
+ * could be the one the attach resolves to. */
+static int ksym_names(const struct cf_kallsyms *ks, const char *dev, struct cf_bus_ops *o)
 {
 	unsigned long long addr[2] = { o->read, o->write };
-	char *name[2] = { o->read_fn, o->write_fn }, mod[2][64] = { "", "" };
-	char line[1024], sym[600], m[128];
-	FILE *f = fopen("/proc/kallsyms", "r");
-	int found[2] = { 0, 0 }, same[2] = { 0, 0 };
-	unsigned long long a;
-	char type;
+	char *name[2] = { o->read_fn, o->write_fn };
+	const struct cf_ksym_line *s[2];
+	int same;
 
-	if (!f)
-		return cf_err("cannot open /proc/kallsyms: %s; nothing loaded", strerror(errno));
-	for (int pass = 0; pass < 2; pass++) {
-		rewind(f);
-		while (fgets(line, sizeof(line), f) && (pass || !found[0] || !found[1])) {
-			int k = sscanf(line, "%llx %c %599s [%127[^]]]", &a, &type, sym, m);
-
-			if (k < 3 || (type != 't' && type != 'T'))
-				continue;
-			for (int i = 0; i < 2; i++) {
-				if (pass == 1) {
-					same[i] += !strcmp(sym, name[i]);
-				} else if (a == addr[i] && !found[i]) {
-					found[i] = 1;
-					if ((size_t)snprintf(name[i], sizeof(o->read_fn), "%s", sym) >=
-						    sizeof(o->read_fn) ||
-					    (size_t)snprintf(mod[i], sizeof(mod[i]), "%s",
-							     k == 4 ? m : "") >= sizeof(mod[i])) {
-						fclose(f);
-						return cf_err("%s: its bus accessor %s is a name too long "
-							      "for cfgfilter; nothing loaded", dev, sym);
-					}
-				}
-			}
-		}
-		if (!found[0] || !found[1])
-			break;
-	}
-	fclose(f);
 	for (int i = 0; i < 2; i++) {
-		if (!found[i])
+		s[i] = cf_kallsyms_text_at(ks, addr[i]);
+		if (!s[i])
 			return cf_err("%s: its bus's config accessor 0x%llx is not in /proc/kallsyms "
 				      "(does kernel.kptr_restrict hide addresses from root?); nothing "
 				      "loaded", dev, addr[i]);
-		if (same[i] != 1)
+		if ((size_t)snprintf(name[i], sizeof(o->read_fn), "%s", s[i]->name) >=
+		    sizeof(o->read_fn))
+			return cf_err("%s: its bus accessor %s is a name too long for cfgfilter; "
+				      "nothing loaded", dev, s[i]->name);
+		same = cf_kallsyms_text_count(ks, name[i]);
+		if (same != 1)
 			return cf_err("%s: there are %d functions named %s (its bus's config "
 				      "accessor) in /proc/kallsyms, and a hook by name could land on "
-				      "another; nothing loaded", dev, same[i], name[i]);
+				      "another; nothing loaded", dev, same, name[i]);
 	}
-	if (strcmp(mod[0], mod[1]))
+	if (strcmp(s[0]->module, s[1]->module))
 		return cf_err("%s: its bus's config accessors %s and %s are in different modules "
 			      "(%s, %s); nothing loaded", dev, name[0], name[1],
-			      mod[0][0] ? mod[0] : "vmlinux", mod[1][0] ? mod[1] : "vmlinux");
-	snprintf(o->module, sizeof(o->module), "%s", mod[0]);
+			      s[0]->module[0] ? s[0]->module : "vmlinux",
+			      s[1]->module[0] ? s[1]->module : "vmlinux");
+	if ((size_t)snprintf(o->module, sizeof(o->module), "%s", s[0]->module) >= sizeof(o->module))
+		return cf_err("%s: its bus accessors' module %s is a name too long for cfgfilter; "
+			      "nothing loaded", dev, s[0]->module);
 	return 0;
 }
 
 struct finder {
+	const struct cf_kallsyms *ks;
 	struct cfgfilter_bus_ops_bpf *skel;
 	struct cf_bus_ops *ops;
 	int max, n;
@@ -160,7 +139,7 @@ static int find_one(struct finder *f, const char *dev, int vfio)
 		o->write = seen->write;
 		if ((size_t)snprintf(o->device, sizeof(o->device), "%s", dev) >= sizeof(o->device))
 			return cf_err("%s: not a PCI device name (DDDD:BB:DD.F); nothing loaded", dev);
-		if (ksym_names(dev, o))
+		if (ksym_names(f->ks, dev, o))
 			return -1;
 		f->n++;
 	}
@@ -208,9 +187,9 @@ static int find_all(struct finder *f)
 	return 0;
 }
 
-int cf_find_bus_ops(struct cf_bus_ops *ops, int max)
+int cf_find_bus_ops(const struct cf_kallsyms *ks, struct cf_bus_ops *ops, int max)
 {
-	struct finder f = { .ops = ops, .max = max };
+	struct finder f = { .ks = ks, .ops = ops, .max = max };
 	int err;
 
 	f.skel = cfgfilter_bus_ops_bpf__open();

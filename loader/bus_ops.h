@@ -22,9 +22,10 @@ struct cf_bus_ops {
  * per root bus, with a BPF program noting each device's bus ops; fill
  * ops[] with the distinct pairs, vfio devices' first. Returns how many
  * (0 < n <= max), or -1 with a message: the finder did not load or
- * attach, a read did not reach it, a name is not in /proc/kallsyms, or
+ * attach, a read did not reach it, a name is not in `ks`, or
  * vfio devices' buses need more than `max` pairs. */
-int cf_find_bus_ops(struct cf_bus_ops *ops, int max);
+struct cf_kallsyms;
+int cf_find_bus_ops(const struct cf_kallsyms *ks, struct cf_bus_ops *ops, int max);
 
 struct btf;
 

@@ -13,6 +13,7 @@
 #include "bus_ops.h"
 #include "commands.h"
 #include "hw_seed.h"
+#include "kallsyms.h"
 #include "live.h"
 #include "landing.h"
 #include "log.h"
@@ -33,8 +34,9 @@ struct load {
 	double wait;
 	struct cf_policy policy;
 	/* preflight */
+	struct cf_kallsyms ksyms;
 	bool rewrite, uring, lsm, restores;
-	struct cf_ksym ksyms[2];
+	unsigned long long vfio_device_fops, pci_bus_type;
 	struct cf_bus_ops bus_ops[CF_BUS_OPS_MAX];
 	int nbus_ops;
 	/* load and attach */
@@ -90,7 +92,9 @@ static int preflight(struct load *l)
 	if (cf_need_btf() || cf_fit_policy(&l->policy, l->strict, &l->rewrite))
 		return 1;
 	/* The bus hooks go where the devices' config accesses really go. */
-	l->nbus_ops = cf_find_bus_ops(l->bus_ops, CF_BUS_OPS_MAX);
+	if (cf_kallsyms_read(&l->ksyms))
+		return cf_err("cannot read /proc/kallsyms: %s; nothing loaded", strerror(errno));
+	l->nbus_ops = cf_find_bus_ops(&l->ksyms, l->bus_ops, CF_BUS_OPS_MAX);
 	if (l->nbus_ops < 0)
 		return 1;
 	for (int i = 0; i < l->nbus_ops; i++) {
@@ -137,10 +141,9 @@ static int preflight(struct load *l)
 			"skips while another writer is preempted inside it (status: skipped); boot "
 			"with bpf in lsm= to avoid that");
 	/* The deny hook recognises vfio-pci device files by these addresses. */
-	l->ksyms[0] = (struct cf_ksym){ "vfio_device_fops", "vfio", 0 };
-	l->ksyms[1] = (struct cf_ksym){ "pci_bus_type", NULL, 0 };
-	cf_kallsyms(l->ksyms, 2);
-	if ((l->policy.flags & CF_POL_ENFORCE) && (!l->ksyms[0].addr || !l->ksyms[1].addr))
+	l->vfio_device_fops = cf_kallsyms_addr(&l->ksyms, "vfio_device_fops", "vfio");
+	l->pci_bus_type = cf_kallsyms_addr(&l->ksyms, "pci_bus_type", NULL);
+	if ((l->policy.flags & CF_POL_ENFORCE) && (!l->vfio_device_fops || !l->pci_bus_type))
 		return cf_err("deny, mask and virtualize rules need vfio_device_fops and pci_bus_type from /proc/kallsyms, "
 			      "not found (is module vfio loaded? does kernel.kptr_restrict hide "
 			      "addresses from root?)");
@@ -158,8 +161,8 @@ static int configure(struct load *l)
 		return cf_err("cannot open the BPF object: %s", strerror(errno));
 	l->skel = skel;
 	skel->rodata->cf_can_rewrite = l->rewrite;
-	skel->rodata->cf_vfio_device_fops = l->ksyms[0].addr;
-	skel->rodata->cf_pci_bus_type = l->ksyms[1].addr;
+	skel->rodata->cf_vfio_device_fops = l->vfio_device_fops;
+	skel->rodata->cf_pci_bus_type = l->pci_bus_type;
 	for (int i = 0; i < l->nbus_ops; i++) {
 		skel->rodata->cf_bus_read_fn[i] = l->bus_ops[i].read;
 		skel->rodata->cf_bus_write_fn[i] = l->bus_ops[i].write;
@@ -368,5 +371,6 @@ int cmd_load(const struct cf_parsed *p)
 	json_object_set_new(res, "loaded", json_boolean(!rc));
 	/* Pinned links stay attached when our fds close. */
 	cfgfilter_bpf__destroy(l.skel);
+	cf_kallsyms_free(&l.ksyms);
 	return cf_result_end(res, rc);
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* What the running kernel and host allow, asked before anything is loaded:
- * root, bpffs, BTF, lockdown, bpf_probe_write_user, kallsyms, and whether
+ * root, bpffs, BTF, lockdown, bpf_probe_write_user, and whether
  * an fentry program attaches to a function. */
 #include <errno.h>
 #include <stdio.h>
@@ -46,32 +46,6 @@ int cf_need_btf(void)
 		return cf_err("module %s is not loaded (no /sys/kernel/btf/%s); run "
 			      "'modprobe vfio-pci' first", CF_MODULE, CF_MODULE);
 	return 0;
-}
-
-void cf_kallsyms(struct cf_ksym *syms, size_t n)
-{
-	FILE *f = fopen("/proc/kallsyms", "r");
-	char line[512], sym[256], mod[128], type;
-	unsigned long long addr;
-	size_t left = n;
-
-	for (size_t i = 0; i < n; i++)
-		syms[i].addr = 0;
-	if (!f)
-		return;
-	/* One pass over the (large) file for all the names. */
-	while (left && fgets(line, sizeof(line), f)) {
-		int k = sscanf(line, "%llx %c %255s [%127[^]]]", &addr, &type, sym, mod);
-		if (k < 3)
-			continue;
-		for (size_t i = 0; i < n; i++)
-			if (!syms[i].addr && !strcmp(sym, syms[i].name) &&
-			    (!syms[i].module || (k == 4 && !strcmp(mod, syms[i].module)))) {
-				syms[i].addr = addr;
-				left--;
-			}
-	}
-	fclose(f);
 }
 
 bool cf_bpf_lsm_active(void)

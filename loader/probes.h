@@ -22,15 +22,6 @@ int cf_need_btf(void);
  * *rewrite. Returns 0, or 1 with a message. */
 int cf_fit_policy(struct cf_policy *p, bool strict, bool *rewrite);
 
-/* Kernel addresses the deny hook compares against, found in one pass over
- * /proc/kallsyms; addr stays 0 for a name not found. */
-struct cf_ksym {
-	const char *name;
-	const char *module; /* NULL: any */
-	unsigned long long addr;
-};
-void cf_kallsyms(struct cf_ksym *syms, size_t n);
-
 /* Does an fentry program attach to func (in module, or vmlinux for NULL)?
  * Tried for real, as bcc's fentry_can_attach does: an empty program is
  * loaded against the function's BTF and attached, then let go. */
