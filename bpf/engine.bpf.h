@@ -284,7 +284,7 @@ _Static_assert((CF_MAX_RULES & (CF_MAX_RULES - 1)) == 0, "rule indexes are maske
 __noinline int cf_count_rule(struct cf_access *a, const struct cf_policy *pol, __u32 i)
 {
 	const struct cf_rule *r;
-	struct cf_count_key k;
+	struct cf_count_key k = {}; /* bpf_get_current_comm on 6.1 writes up to the NUL only */
 	struct cf_stats *st;
 	struct cf_counts *c;
 	struct cf_masks m;

@@ -19,8 +19,7 @@ header() { sed -n "s/^# $1: //p" "$top/tests/vm/guest/tests/$scenario.sh" | head
 # header_has NAME WORD: WORD is one of the header's words
 header_has() { case " $(header "$1") " in *" $2 "*) return 0 ;; esac; return 1; }
 # A scenario may need longer than the default 600 s: "# vm-timeout: S"
-# (lifecycle.sh on sid's 7.2, where each load attaches thirteen programs
-# under TCG for about 25 s, takes about 11 minutes).
+# (lifecycle.sh, which loads and unloads again and again under TCG).
 timeout_s=${CFGFILTER_VM_TIMEOUT:-$(header vm-timeout)}
 timeout_s=${timeout_s:-600}
 
