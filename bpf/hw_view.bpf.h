@@ -241,14 +241,17 @@ __noinline int cf_verify_write(struct cf_in_write *in_write, __u32 where, __u32 
 	const struct cf_policy *pol = live_policy();
 	struct cf_access *a;
 
-	if (!in_write || !pol || pol->nrules > CF_MAX_RULES)
+	if (!in_write || !pol || pol->nrules > CF_MAX_RULES || in_write->checking)
 		return 0;
+	in_write->checking = 1;
 	a = &in_write->check;
 	a->d = in_write->d;
-	if (start_access(a, 0, where, size, CF_MODE_VERIFY))
-		return 0;
-	a->value = value;
-	return run_policy(a, pol);
+	if (!start_access(a, 0, where, size, CF_MODE_VERIFY)) {
+		a->value = value;
+		run_policy(a, pol);
+	}
+	in_write->checking = 0;
+	return 0;
 }
 
 static __noinline int bus_write_slow(unsigned long long *ctx, int fast)

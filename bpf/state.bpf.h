@@ -225,9 +225,10 @@ struct cf_in_write {
 	__u32 pos, count; /* the user's bytes: [pos, pos + count) */
 	/* the check of one of its bus writes (cf_verify_write): here, not on
 	 * the stack, where the bus hooks' chain of calls has no room for it
-	 * on 6.1; bus accessors run under pci_lock with interrupts off, so
-	 * no other check on this task runs meanwhile */
+	 * on 6.1. `checking` while it runs: a bus write an interrupt makes on
+	 * this task meanwhile is the kernel's, not the user's, and is left */
 	struct cf_access check;
+	__u32 checking;
 };
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
