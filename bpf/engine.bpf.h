@@ -281,21 +281,19 @@ _Static_assert((CF_MAX_RULES & (CF_MAX_RULES - 1)) == 0, "rule indexes are maske
 /* Count what cf_flush decided on rule i, if it owns one of the changed
  * bits. A function of its own: verified once, not once per rule. The key
  * is built here, on this frame: a lookup takes no key passed in on 6.1. */
-__noinline int cf_count_rule(struct cf_access *a, const struct cf_policy *pol, __u32 i)
+__noinline int cf_count_rule(struct cf_access *a, const struct cf_policy *pol,
+			     const struct cf_masks *m, __u32 i)
 {
 	const struct cf_rule *r;
 	struct cf_count_key k = {}; /* bpf_get_current_comm on 6.1 writes up to the NUL only */
 	struct cf_stats *st;
 	struct cf_counts *c;
-	struct cf_masks m;
 	__u32 own, b0, b1;
 
-	if (!a || !pol)
+	if (!a || !pol || !m)
 		return 0;
 	r = &pol->rules[i & (CF_MAX_RULES - 1)]; /* i < CF_MAX_RULES, bounded for the verifier */
-	cf_precedence(a->g_mask[CF_ACT_DENY], a->g_mask[CF_ACT_VIRTUALIZE], a->g_mask[CF_ACT_MASK],
-		      a->g_mask[CF_ACT_AUDIT], &m);
-	own = r->mask & owned_by(&m, r->action);
+	own = r->mask & owned_by(m, r->action);
 	b0 = own & a->c_changed[0];
 	b1 = own & a->c_changed[1];
 	if (!b0 && !b1)
@@ -332,11 +330,15 @@ __noinline int cf_count_rule(struct cf_access *a, const struct cf_policy *pol, _
  * bits: exact, whether or not its event found room in the ring buffer. */
 __noinline int cf_count(struct cf_access *a, const struct cf_policy *pol)
 {
+	struct cf_masks m;
+
 	if (!a || !pol)
 		return 0;
+	cf_precedence(a->g_mask[CF_ACT_DENY], a->g_mask[CF_ACT_VIRTUALIZE], a->g_mask[CF_ACT_MASK],
+		      a->g_mask[CF_ACT_AUDIT], &m);
 	for (__u32 i = 0; i < CF_MAX_RULES; i++)
 		if (a->g_rules & (1u << i))
-			cf_count_rule(a, pol, i);
+			cf_count_rule(a, pol, &m, i);
 	return 0;
 }
 
@@ -586,7 +588,7 @@ __noinline int cf_compile_rule(struct cf_access *a, const struct cf_policy *pol,
 	const struct cf_rule *r;
 	int base = 0;
 
-	if (!a || !pol || !p )
+	if (!a || !pol || !p)
 		return 0;
 	r = &pol->rules[i & (CF_MAX_RULES - 1)]; /* i < CF_MAX_RULES, bounded for the verifier */
 	if (!selector_match(a, r))
