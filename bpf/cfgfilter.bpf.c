@@ -31,7 +31,6 @@
 #include "cf_hw.h"
 #include "cf_decide.h"
 #include "cf_plan.h"
-#include "cf_fast.h"
 #include "cf_caps.h"
 
 char LICENSE[] SEC("license") = "GPL"; /* bpf_probe_write_user is GPL-only */
@@ -39,7 +38,6 @@ char LICENSE[] SEC("license") = "GPL"; /* bpf_probe_write_user is GPL-only */
 /* The layers, in the order they build on each other; the SEC() programs
  * below are thin wrappers over their handlers. */
 #include "state.bpf.h"
-#include "fast.bpf.h"
 #include "core_fixes.bpf.h"
 #include "engine.bpf.h"
 #include "deny.bpf.h"

@@ -508,7 +508,6 @@ static __always_inline struct cf_watch *watch_get(const struct cf_dev_key *k)
 	if (w)
 		return w;
 	bpf_map_update_elem(&cfgf_watch, k, &cf_watch_zero, BPF_NOEXIST);
-	fast_watches_void(); /* copies saying "not watched" */
 	return bpf_map_lookup_elem(&cfgf_watch, k);
 }
 
@@ -524,7 +523,6 @@ static __always_inline __u32 watch_device(const struct cf_dev_info *d)
 	if (w->pcie != d->pcie || w->pm != d->pm) {
 		w->pcie = d->pcie;
 		w->pm = d->pm;
-		fast_watches_void(); /* the copies follow the reset registers */
 	}
 	return w->gen;
 }
@@ -541,7 +539,6 @@ static __always_inline void follow_dword(struct cf_watch *w, const struct cf_dev
 		return;
 	bpf_map_delete_elem(&cfgf_hw, &hk);
 	__sync_fetch_and_or(&w->track[cf_dword_word(dw)], bit);
-	fast_watches_void();
 }
 
 /* Before a plan decides, the hardware view follows its dwords: a device
@@ -566,7 +563,6 @@ static __always_inline void follow_plan(const struct cf_plan *p, const struct cf
 			__sync_fetch_and_or(&w->track[cf_dword_word((pm + 4) >> 2)],
 					    1ull << (((pm + 4) >> 2) & 63));
 		w->narrowed = 1;
-		fast_watches_void();
 		return;
 	}
 	for (__u32 i = 0; i < CF_MAX_RULES; i++) {
@@ -777,26 +773,21 @@ static __always_inline const struct cf_plan *fresh_plan(struct vfio_pci_core_dev
 	return NULL;
 }
 
-/* A write the plan's copy did not settle (`fast`: MISS or GO). Out of
- * line, so the fast path in on_config_write keeps its registers. */
-static __noinline int config_write_slow(unsigned long long *ctx, __u64 off, int fast)
+/* A vfio write: decided by the device's plan for the live policy. The
+ * budget, for a write no rule covers: the policy (an array-of-maps,
+ * which the verifier inlines), one lookup (the plan) and the offset read
+ * by the caller. Out of line, so the program itself needs no frame. */
+static __noinline int config_write(unsigned long long *ctx, __u64 off)
 {
 	/* vfio_pci_config_rw(vdev, buf, count, ppos, iswrite) */
 	struct vfio_pci_core_device *vdev = (void *)ctx[0];
 	char *buf = (void *)ctx[1];
 	size_t count = ctx[2];
-	__u32 epoch = cf_read_once(cf_fast.plan_epoch);
 	const struct cf_policy *pol;
 	const struct cf_plan *plan;
 	struct cf_in_write *in_write;
 	struct cf_access a;
 
-	barrier();
-	plan = fresh_plan(vdev, cf_read_once(cf_fast.live_hash));
-	if (plan && fast == CF_FAST_MISS)
-		fast_plan_fill(cf_arg0(ctx), plan, epoch);
-	if (plan && !cf_plan_touches(plan, (__u64)off & CF_VFIO_OFFSET_MASK, count))
-		return 0;
 	pol = live_policy();
 	if (!pol || pol->nrules > CF_MAX_RULES) {
 		/* never taken; the read binds the metadata map to the program,
@@ -805,17 +796,16 @@ static __noinline int config_write_slow(unsigned long long *ctx, __u64 off, int 
 		barrier_var(c);
 		return 0;
 	}
-	if (plan && plan->hash != pol->hash)
-		plan = NULL; /* from before a policy swap: compile for this one */
+	/* The common write, to a dword no rule covers, ends here */
+	plan = fresh_plan(vdev, pol->hash);
+	if (plan && !cf_plan_touches(plan, off & CF_VFIO_OFFSET_MASK, count))
+		return 0;
 	dev_info_direct(vdev, &a.d);
-	if (start_access(&a, (__u64)buf, (__u64)off & CF_VFIO_OFFSET_MASK, count, CF_MODE_WRITE))
+	if (start_access(&a, (__u64)buf, off & CF_VFIO_OFFSET_MASK, count, CF_MODE_WRITE))
 		return 0;
 	a.policy_hash = pol->hash;
-	if (!plan) {
+	if (!plan)
 		plan = plan_of(&a, pol);
-		if (plan && fast == CF_FAST_MISS && pol->hash == cf_read_once(cf_fast.live_hash))
-			fast_plan_fill(cf_arg0(ctx), plan, epoch);
-	}
 	if (!plan || !cf_plan_touches(plan, a.pos, a.count))
 		return 0;
 	/* the device's bus writes from here are checked (hw_view.bpf.h) */
@@ -828,7 +818,7 @@ static __noinline int config_write_slow(unsigned long long *ctx, __u64 off, int 
 		in_write->kernel = 0;
 		if (!in_write->active) {
 			in_write->active = 1;
-			__sync_fetch_and_add(&cf_fast.in_writes, 1);
+			__sync_fetch_and_add(&cf_in_writes, 1);
 		}
 	}
 	return cf_run_plan(&a, pol, plan);
@@ -839,18 +829,13 @@ static __always_inline int on_config_write(unsigned long long *ctx,
 					   loff_t *ppos, bool iswrite)
 {
 	loff_t off;
-	int fast;
 
 	if (!iswrite)
 		return 0;
-	__sync_fetch_and_add(&cf_fast.writes, 1);
+	__sync_fetch_and_add(&cf_writes, 1);
 	if (bpf_probe_read_kernel(&off, sizeof(off), ppos))
 		return 0;
-	/* The common write, to a dword no rule covers: out on the plan's copy */
-	fast = fast_plan(cf_arg0(ctx), (__u64)off & CF_VFIO_OFFSET_MASK, count);
-	if (fast == CF_FAST_SKIP)
-		return 0;
-	return config_write_slow(ctx, (__u64)off, fast);
+	return config_write(ctx, (__u64)off);
 }
 
 static __noinline int config_write_done(void)
@@ -860,7 +845,7 @@ static __noinline int config_write_done(void)
 	in_write = bpf_task_storage_get(&cfgf_in_write, bpf_get_current_task_btf(), 0, 0);
 	if (in_write && in_write->active) {
 		in_write->active = 0;
-		__sync_fetch_and_add(&cf_fast.in_writes, -1);
+		__sync_fetch_and_add(&cf_in_writes, -1);
 	}
 	return 0;
 }
@@ -890,7 +875,7 @@ static __always_inline int on_config_rw_exit(struct vfio_pci_core_device *vdev, 
 {
 	if (iswrite)
 		/* the task's mark goes, if some task is marked at all */
-		return cf_read_once(cf_fast.in_writes) ? config_write_done() : 0;
+		return cf_read_once(cf_in_writes) ? config_write_done() : 0;
 	if (ret <= 0)
 		return 0;
 	return config_read_done(vdev, buf, ppos, ret);
@@ -917,7 +902,6 @@ static __always_inline void drop_plan(struct vfio_pci_core_device *vdev)
 	struct cf_dev_key k = { .bus = (__u64)pdev->bus, .devfn = pdev->devfn };
 
 	bpf_map_delete_elem(&cfgf_plan, &k);
-	fast_plans_void();
 }
 
 /* vfio drops its virtual config space when the device is closed; so does

@@ -47,37 +47,6 @@ static __always_inline struct cf_watch *watched(__u64 bus, __u32 devfn)
 	w->pm = seed->pm;
 	w->narrowed = 0;
 	w->caps.state = CF_CAPS_NONE; /* rebuilt from what the seed reads */
-	fast_watches_void();
-	return w;
-}
-
-/* The bus hooks' fast path: SKIP if the device's copy says the access is
- * to a dword not followed, or to a device not watched (and no cfgfilter
- * process is seeding, which watches every device it reads). Bridge Control
- * (a bus reset of devices below) always takes the map path. */
-static __always_inline int bus_fast(void *ctx, __u32 devfn, int where)
-{
-	int fast;
-
-	if (where < 0 || where >= 4096 || (where & ~3) == 0x3c)
-		return CF_FAST_MISS;
-	fast = fast_watch(cf_arg0(ctx), devfn, where);
-	if (fast == CF_FAST_SKIP && cf_read_once(cf_fast.seeding))
-		return CF_FAST_MISS;
-	return fast;
-}
-
-/* The device's entry, its copy refreshed if the fast path missed it. */
-static __always_inline struct cf_watch *watched_slow(void *ctx, struct pci_bus *bus, __u32 devfn,
-						     int fast)
-{
-	__u32 epoch = cf_read_once(cf_fast.watch_epoch);
-	struct cf_watch *w;
-
-	barrier();
-	w = watched((__u64)bus, devfn);
-	if (fast == CF_FAST_MISS)
-		fast_watch_fill(cf_arg0(ctx), devfn, w, epoch);
 	return w;
 }
 
@@ -183,11 +152,13 @@ static __always_inline void note_reset(struct cf_watch *w, int how)
 		__sync_fetch_and_add(&w->gen, 1);
 }
 
-/* The slow paths take the program's context, not the arguments: the fast
- * path then keeps nothing across its calls, and needs no stack frame,
- * which the verify path's chain of calls (512 bytes at most) has no room
- * for. Arguments: pci_ops read/write(bus, devfn, where, size, value), ret. */
-static __noinline int bus_read_slow(unsigned long long *ctx, int fast)
+/* The bus hooks take the program's context, not the arguments: the
+ * program itself then needs no stack frame, which the verify path's chain
+ * of calls (512 bytes at most) has no room for. Arguments: pci_ops
+ * read/write(bus, devfn, where, size, value), ret. The budget: one lookup
+ * (the device in cfgf_watch) and a bitmap test, for an access no rule
+ * covers. */
+static __noinline int bus_read_seen(unsigned long long *ctx)
 {
 	struct pci_bus *bus = (void *)ctx[0];
 	__u32 devfn = ctx[1], size = ctx[3];
@@ -198,7 +169,7 @@ static __noinline int bus_read_slow(unsigned long long *ctx, int fast)
 
 	if (where < 0 || where >= 4096)
 		return 0;
-	w = watched_slow(ctx, bus, devfn, fast);
+	w = watched((__u64)bus, devfn);
 	if (!w || !follows(w, where))
 		return 0;
 	if (bpf_probe_read_kernel(&v, sizeof(v), value))
@@ -212,14 +183,9 @@ static __noinline int bus_read_slow(unsigned long long *ctx, int fast)
 static __always_inline int on_bus_read(unsigned long long *ctx, struct pci_bus *bus,
 				       unsigned int devfn, int where, int ret)
 {
-	int fast;
-
 	if (ret || where < 0 || where >= 4096)
 		return 0;
-	fast = bus_fast(ctx, devfn, where);
-	if (fast == CF_FAST_SKIP)
-		return 0;
-	return bus_read_slow(ctx, fast);
+	return bus_read_seen(ctx);
 }
 
 /* Is this bus write inside a vfio write the VFIO user's own? vfio writes
@@ -254,7 +220,7 @@ __noinline int cf_verify_write(struct cf_in_write *in_write, __u32 where, __u32 
 	return 0;
 }
 
-static __noinline int bus_write_slow(unsigned long long *ctx, int fast)
+static __noinline int bus_write_seen(unsigned long long *ctx)
 {
 	struct pci_bus *bus = (void *)ctx[0];
 	__u32 devfn = ctx[1], where = ctx[2], size = ctx[3], value = ctx[4], gen;
@@ -266,7 +232,7 @@ static __noinline int bus_write_slow(unsigned long long *ctx, int fast)
 
 	if (where >= 4096)
 		return 0;
-	w = watched_slow(ctx, bus, devfn, fast);
+	w = watched((__u64)bus, devfn);
 	if (!w) {
 		/* a bridge above followed devices */
 		if (starts_bus_reset(where, size, value))
@@ -284,7 +250,7 @@ static __noinline int bus_write_slow(unsigned long long *ctx, int fast)
 	old = hw_entry((__u64)bus, devfn, where);
 	/* A write of what the device already holds changes no bit: nothing to
 	 * check (vfio's read-merge-write of an unchanged register) */
-	if (cf_read_once(cf_fast.in_writes) &&
+	if (cf_read_once(cf_in_writes) &&
 	    (!old || old->gen != gen || !cf_hw_same(&old->v, where & 3, size, value))) {
 		in_write = bpf_task_storage_get(&cfgf_in_write, bpf_get_current_task_btf(), 0, 0);
 		/* not another device, written by the kernel meanwhile */
@@ -302,11 +268,9 @@ static __noinline int bus_write_slow(unsigned long long *ctx, int fast)
 static __always_inline int on_bus_write(unsigned long long *ctx, struct pci_bus *bus,
 					unsigned int devfn, int where)
 {
-	int fast = bus_fast(ctx, devfn, where);
-
-	if (fast == CF_FAST_SKIP || where < 0 || where >= 4096)
+	if (where < 0 || where >= 4096)
 		return 0;
-	return bus_write_slow(ctx, fast);
+	return bus_write_seen(ctx);
 }
 
 /* The kernel's reset of a device inside a vfio write (pci_try_reset_function,
@@ -317,7 +281,7 @@ static __always_inline int on_kernel_section(int delta)
 {
 	struct cf_in_write *in_write;
 
-	if (!cf_read_once(cf_fast.in_writes))
+	if (!cf_read_once(cf_in_writes))
 		return 0;
 	in_write = bpf_task_storage_get(&cfgf_in_write, bpf_get_current_task_btf(), 0, 0);
 	if (!in_write || !in_write->active || (delta < 0 && !in_write->kernel))
@@ -342,7 +306,6 @@ static __always_inline int on_device_open(struct vfio_pci_core_device *vdev)
 	if (!bus_hooked((struct pci_bus *)d.bus)) {
 		/* not followed: its protected bits are refused (value_unknown) */
 		bpf_map_delete_elem(&cfgf_watch, &k);
-		fast_watches_void();
 		drop_plan(vdev);
 		return 0;
 	}
@@ -355,7 +318,6 @@ static __always_inline int on_device_open(struct vfio_pci_core_device *vdev)
 		w->pm = d.pm;
 		w->open_gen = __sync_add_and_fetch(&w->gen, 1);
 		w->caps.state = CF_CAPS_NONE; /* rebuilt from what vfio reads now */
-		fast_watches_void();
 	}
 	drop_plan(vdev);
 	return 0;

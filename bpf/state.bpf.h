@@ -26,6 +26,12 @@ const volatile bool cf_can_rewrite = true;
 const volatile __u64 cf_vfio_device_fops = 0;
 const volatile __u64 cf_pci_bus_type = 0;
 
+/* .bss, read by status and the exporter (pinned as "bss"). */
+__u64 cf_writes;    /* config writes seen through vfio */
+__u64 cf_in_writes; /* tasks inside a vfio write whose bus writes are checked */
+
+#define cf_read_once(x) (*(volatile typeof(x) *)&(x))
+
 /* Set by the loader: the config accessors the bus hooks are on, a pair per
  * kind of bus (loader/bus_ops.c found them; 0 where unused). */
 const volatile __u64 cf_bus_read_fn[2] = {};

@@ -23,7 +23,6 @@
 #include "policy_json.h"
 #include "probes.h"
 #include "result.h"
-#include "cf_fast.h" /* the skeleton's .bss holds its types */
 #include "cfgfilter.skel.h"
 
 /* What the steps hand each other. */
@@ -234,9 +233,6 @@ static int load_and_attach(struct load *l)
 	fd = bpf_map__fd(skel->maps.cfgf_policy_0);
 	if (bpf_map_update_elem(fd, &zero, &l->policy, BPF_ANY) || bpf_map_freeze(fd))
 		return cf_err("cannot store the policy: %s", strerror(errno));
-	/* libbpf creates .bss zeroed, whatever the skeleton held before load:
-	 * the hash goes into the mapped page */
-	__atomic_store_n(&skel->bss->cf_fast.live_hash, l->policy.hash, __ATOMIC_SEQ_CST);
 	if (attach_one(skel->progs.cfgfilter_hw_read, &skel->links.cfgfilter_hw_read,
 		       l->bus_ops[0].read_fn) ||
 	    attach_one(skel->progs.cfgfilter_hw_write, &skel->links.cfgfilter_hw_write,
@@ -248,8 +244,7 @@ static int load_and_attach(struct load *l)
 	     attach_one(skel->progs.cfgfilter_hw_write2, &skel->links.cfgfilter_hw_write2,
 			l->bus_ops[1].write_fn)))
 		return 1;
-	l->seeded = cf_hw_seed(bpf_map__fd(skel->maps.cfgf_seed), bpf_map__fd(skel->maps.bss),
-			       &unfollowed);
+	l->seeded = cf_hw_seed(bpf_map__fd(skel->maps.cfgf_seed), &unfollowed);
 	if (l->seeded < 0)
 		return 1;
 	/* every bus or none: no device silently judged blind */

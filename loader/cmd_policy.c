@@ -89,7 +89,7 @@ static int apply(const char *file, bool strict, json_t *res)
 	struct cf_live live;
 	struct cf_policy p;
 	bool rewrite;
-	int seed, fast, seeded, unfollowed = 0;
+	int seed, seeded, unfollowed = 0;
 
 	if (read_policy_file(file, &p)) {
 		unchanged();
@@ -110,8 +110,7 @@ static int apply(const char *file, bool strict, json_t *res)
 	/* New rules may cover registers no rule covered: read every vfio
 	 * device's config space again, so they are judged against it. */
 	seed = cf_pinned_fd(CF_PIN_HW_SEED);
-	fast = seed >= 0 ? cf_pinned_fd(CF_PIN_FAST) : -1;
-	seeded = fast < 0 ? -1 : cf_hw_seed(seed, fast, &unfollowed);
+	seeded = seed < 0 ? -1 : cf_hw_seed(seed, &unfollowed);
 	/* every bus or none: no device silently judged blind */
 	if (seeded >= 0 && unfollowed && (p.flags & CF_POL_ENFORCE)) {
 		cf_err("%d vfio device%s not followed on the bus (named above): their protected "
@@ -121,13 +120,10 @@ static int apply(const char *file, bool strict, json_t *res)
 	if (seeded < 0) {
 		if (seed >= 0)
 			close(seed);
-		if (fast >= 0)
-			close(fast);
 		unchanged();
 		return 1;
 	}
 	close(seed);
-	close(fast);
 	/* The refusing hook for new enforcing rules goes in before the switch;
 	 * with the old policy it refuses nothing. */
 	if ((p.flags & CF_POL_ENFORCE) && cf_deny_attach()) {

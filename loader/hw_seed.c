@@ -14,7 +14,6 @@
 #include "cfgfilter.h"
 #include "log.h"
 #include "hw_seed.h"
-#include "fast_map.h"
 
 #define PCI_DEVICES "/sys/bus/pci/devices"
 
@@ -79,24 +78,18 @@ static int read_config(const char *dev, int seed_fd)
 	return 0;
 }
 
-int cf_hw_seed(int seed_fd, int fast_fd, int *unfollowed)
+int cf_hw_seed(int seed_fd, int *unfollowed)
 {
-	struct cf_fast *fast;
 	struct dirent *de;
 	int count = 0, err = 0;
 	DIR *d;
 
-	fast = cf_fast_map(fast_fd);
-	if (!fast)
-		return -1;
 	d = opendir(PCI_DEVICES);
 	if (!d) {
 		cf_err("cannot list %s: %s", PCI_DEVICES, strerror(errno));
-		cf_fast_unmap(fast);
 		return -1;
 	}
 	*unfollowed = 0;
-	__atomic_add_fetch(&fast->seeding, 1, __ATOMIC_SEQ_CST);
 	while (!err && (de = readdir(d))) {
 		if (de->d_name[0] == '.' || !cf_bound_to_vfio(de->d_name))
 			continue;
@@ -106,7 +99,5 @@ int cf_hw_seed(int seed_fd, int fast_fd, int *unfollowed)
 		err = err < 0; /* the map failed: stop; a device failed: go on */
 	}
 	closedir(d);
-	__atomic_sub_fetch(&fast->seeding, 1, __ATOMIC_SEQ_CST);
-	cf_fast_unmap(fast);
 	return err ? -1 : count;
 }

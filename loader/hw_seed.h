@@ -4,13 +4,12 @@
 
 /* Show the data plane every vfio device's config space as it is now: read
  * each one's sysfs `config` while the seed map names this process, so the
- * bus hooks record it. seed_fd is the cfgf_seed map, fast_fd the .bss
- * map (its seeding flag sends the bus hooks to the maps meanwhile). Returns the number of
+ * bus hooks record it. seed_fd is the cfgf_seed map. Returns the number of
  * devices read (a device that cannot be read is named in a message and
  * skipped), or -1 with a message when the seed map cannot be set.
  * *unfollowed: how many vfio devices' reads did not go by the bus hooks
  * (each named in a message): enforcing rules cannot be judged there. */
-int cf_hw_seed(int seed_fd, int fast_fd, int *unfollowed);
+int cf_hw_seed(int seed_fd, int *unfollowed);
 
 /* Is the device (DDDD:BB:DD.F) bound to vfio-pci or a vfio-pci variant
  * driver (mlx5_vfio_pci, ...)? */

@@ -12,8 +12,6 @@
 #include "live.h"
 #include "log.h"
 #include "pins.h"
-#include "fast_map.h"
-#include "cf_fast.h" /* the skeleton's .bss holds its types */
 #include "cfgfilter.skel.h"
 
 /* The inner map the array-of-maps slot points at now. */
@@ -92,7 +90,6 @@ int cf_policy_install(const struct cf_policy *p)
 	struct bpf_map_info info = { 0 };
 	__u32 len = sizeof(info), zero = 0;
 	int old = live_inner_fd(), slot = -1, meta = -1, fresh = -1, btf = -1, ret = -1;
-	struct cf_policy was;
 	char path[256];
 
 	if (old < 0)
@@ -120,22 +117,11 @@ int cf_policy_install(const struct cf_policy *p)
 	slot = cf_pinned_fd(CF_PIN_POLICY_SLOT);
 	if (slot < 0)
 		goto out;
-	/* The hot page's copies count only while their hash is this one: set
-	 * it before the switch, so a loader killed between the two leaves the
-	 * old policy deciding every write through the slow path (status shows
-	 * the old one too), never copies of the old policy's plans deciding
-	 * under the new one. */
-	if (bpf_map_lookup_elem(old, &zero, &was) || cf_fast_set_hash(p->hash)) {
-		cf_err("cannot prepare the switch (policy hash in %s/%s); the old policy stays",
-		       CF_PIN_DIR, CF_PIN_FAST);
-		goto out;
-	}
-	/* The switch: one pointer swap, RCU-protected for running programs. */
+	/* The switch: one pointer swap, RCU-protected for running programs.
+	 * A plan compiled for the old policy decides nothing after it: every
+	 * access compares the plan's hash with the policy it looked up. */
 	if (bpf_map_update_elem(slot, &zero, &fresh, BPF_ANY)) {
 		cf_err("cannot switch to the new policy: %s; the old one stays", strerror(errno));
-		if (cf_fast_set_hash(was.hash))
-			cf_err("and the hot page still names the new policy: writes take the slow "
-			       "path, judged by the old policy, until the next apply");
 		goto out;
 	}
 	ret = 0;
@@ -221,45 +207,45 @@ _Static_assert(sizeof(struct cf_stats) % sizeof(__u64) == 0, "cf_stats holds __u
 
 /* The per-CPU counters summed, and the write counter the write program
  * keeps in its .bss (an atomic add there costs less than the lookup). */
-int cf_stats_sum(int stats_fd, int fast_fd, struct cf_stats *out)
+int cf_stats_sum(int stats_fd, int bss_fd, struct cf_stats *out)
 {
 	int ncpu = libbpf_num_possible_cpus();
-	struct cfgfilter_bpf__bss *fast;
+	struct cfgfilter_bpf__bss *bss;
 	struct cf_stats *per;
 	__u32 zero = 0;
 	int ret = -1;
 
 	memset(out, 0, sizeof(*out));
 	per = calloc(ncpu > 0 ? ncpu : 1, sizeof(*per));
-	fast = malloc(sizeof(*fast));
-	if (ncpu <= 0 || !per || !fast || bpf_map_lookup_elem(stats_fd, &zero, per) ||
-	    bpf_map_lookup_elem(fast_fd, &zero, fast))
+	bss = malloc(sizeof(*bss));
+	if (ncpu <= 0 || !per || !bss || bpf_map_lookup_elem(stats_fd, &zero, per) ||
+	    bpf_map_lookup_elem(bss_fd, &zero, bss))
 		goto out;
 	for (int i = 0; i < ncpu; i++)
 		for (size_t k = 0; k < sizeof(*out) / sizeof(__u64); k++)
 			((__u64 *)out)[k] += ((const __u64 *)&per[i])[k];
-	out->writes += fast->cf_fast.writes;
+	out->writes += bss->cf_writes;
 	ret = 0;
 out:
 	free(per);
-	free(fast);
+	free(bss);
 	return ret;
 }
 
 static int read_stats(struct cf_live *live)
 {
-	int fd = cf_pinned_fd(CF_PIN_STATS), fast = cf_pinned_fd(CF_PIN_FAST), ret = -1;
+	int fd = cf_pinned_fd(CF_PIN_STATS), bss = cf_pinned_fd(CF_PIN_BSS), ret = -1;
 
-	if (fd >= 0 && fast >= 0) {
-		ret = cf_stats_sum(fd, fast, &live->stats);
+	if (fd >= 0 && bss >= 0) {
+		ret = cf_stats_sum(fd, bss, &live->stats);
 		if (ret)
-			cf_err("cannot read the stats maps (%s, %s): %s", CF_PIN_STATS, CF_PIN_FAST,
+			cf_err("cannot read the stats maps (%s, %s): %s", CF_PIN_STATS, CF_PIN_BSS,
 			       strerror(errno));
 	}
 	if (fd >= 0)
 		close(fd);
-	if (fast >= 0)
-		close(fast);
+	if (bss >= 0)
+		close(bss);
 	return ret;
 }
 

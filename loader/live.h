@@ -31,8 +31,9 @@ struct cf_live {
 	unsigned long long skipped; /* their sum */
 };
 int cf_read_live(struct cf_live *live);
-/* The per-CPU stats map at fd, summed over the CPUs. -1 on failure. */
-int cf_stats_sum(int stats_fd, int fast_fd, struct cf_stats *out);
+/* The per-CPU stats map at stats_fd summed over the CPUs, with the .bss
+ * map's write counter. -1 on failure. */
+int cf_stats_sum(int stats_fd, int bss_fd, struct cf_stats *out);
 __u32 cf_live_policy_map_id(void); /* 0 if unknown */
 
 /* Make p the live policy: a new frozen inner map swapped into the

@@ -9,7 +9,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "cf_fast.h" /* the skeleton's .bss holds its types */
 #include "cfgfilter.skel.h"
 #include "counts.h"
 #include "live.h"
@@ -37,7 +36,7 @@ static int get_ro(const char *name)
 int cf_observer_open(struct cf_observer *o, bool with_events)
 {
 	memset(o, 0, sizeof(*o));
-	o->dir = o->counts = o->stats = o->fast = o->meta = o->events = -1;
+	o->dir = o->counts = o->stats = o->bss = o->meta = o->events = -1;
 	o->dir = open(CF_PIN_DIR, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (o->dir < 0 || !cf_observer_loaded(o)) {
 		cf_err("not loaded (no %s/%s); run 'cfgfilter load' first", CF_PIN_DIR, CF_PIN_LINK);
@@ -46,11 +45,11 @@ int cf_observer_open(struct cf_observer *o, bool with_events)
 	}
 	o->counts = get_ro("counts");
 	o->stats = get_ro(CF_PIN_STATS);
-	o->fast = get_ro(CF_PIN_FAST);
+	o->bss = get_ro(CF_PIN_BSS);
 	o->meta = get_ro(CF_PIN_META);
 	if (with_events)
 		o->events = cf_pinned_fd(CF_PIN_EVENTS);
-	if (o->counts < 0 || o->stats < 0 || o->fast < 0 || o->meta < 0 || (with_events && o->events < 0)) {
+	if (o->counts < 0 || o->stats < 0 || o->bss < 0 || o->meta < 0 || (with_events && o->events < 0)) {
 		cf_observer_close(o);
 		return -1;
 	}
@@ -83,7 +82,7 @@ void cf_observer_close(struct cf_observer *o)
 
 void cf_observer_release(struct cf_observer *o)
 {
-	int *fds[] = { &o->counts, &o->stats, &o->fast, &o->meta, &o->events };
+	int *fds[] = { &o->counts, &o->stats, &o->bss, &o->meta, &o->events };
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (*fds[i] >= 0) {
@@ -154,7 +153,7 @@ int cf_observer_metrics(const struct cf_observer *o, FILE *f, bool serving,
 	in.serving = serving;
 	in.events_read = events_read;
 	if (in.loaded && !bpf_map_lookup_elem(o->meta, &zero, &meta) &&
-	    !cf_stats_sum(o->stats, o->fast, &st) && !cf_counts_read_fd(o->counts, &rows, &nrows)) {
+	    !cf_stats_sum(o->stats, o->bss, &st) && !cf_counts_read_fd(o->counts, &rows, &nrows)) {
 		memcpy(&live.policy, (const void *)meta.cf_live_policy, sizeof(live.policy));
 		live.deny_attached = pinned(o, CF_PIN_LINK_DENY);
 		live.deny_uring_attached = pinned(o, CF_PIN_LINK_DENY_URING);

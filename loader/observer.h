@@ -13,7 +13,7 @@
 
 struct cf_observer {
 	int dir; /* O_PATH: the pin directory, to see which links are pinned */
-	int counts, stats, fast, meta, events;
+	int counts, stats, bss, meta, events;
 	size_t nprogs;
 	struct {
 		const char *link; /* its link pin */

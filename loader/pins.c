@@ -10,7 +10,6 @@
 #include <bpf/bpf.h>
 #include "log.h"
 #include "pins.h"
-#include "cf_fast.h" /* the skeleton's .bss holds its types */
 #include "cfgfilter.skel.h"
 
 #define MAP(pin, obj, w) { pin, CF_PIN_KIND_MAP, false, offsetof(struct cfgfilter_bpf, maps.obj), w }
@@ -25,7 +24,7 @@ const struct cf_pin cf_pins[] = {
 	MAP(CF_PIN_POLICY, cfgf_policy_0, "the live policy, frozen; replaced by apply"),
 	MAP(CF_PIN_POLICY_SLOT, cfgf_policy, "array-of-maps holding the live policy"),
 	MAP(CF_PIN_META, data_rodata, "bpf_metadata_* shown by bpftool prog show"),
-	MAP(CF_PIN_FAST, bss, "hot-path copies of plans and followed devices; config writes seen"),
+	MAP(CF_PIN_BSS, bss, "globals: config writes seen (cf_writes), tasks in a checked write"),
 	MAP("shadow", cfgf_shadow, "virtualize: what writers wrote, per open device"),
 	MAP("plans", cfgf_plan, "the policy compiled per device (struct cf_plan)"),
 	MAP("counts", cfgf_counts,

@@ -19,7 +19,7 @@
 /* Maps. */
 #define CF_PIN_EVENTS "events"
 #define CF_PIN_STATS "stats"
-#define CF_PIN_FAST "fast"              /* .bss: hot-path copies, the write counter */
+#define CF_PIN_BSS "bss"                /* .bss: the write counter */
 #define CF_PIN_POLICY "policy"           /* the live policy (inner map) */
 #define CF_PIN_POLICY_SLOT "policy_slot" /* array-of-maps holding it */
 #define CF_PIN_META "metadata"           /* .data.rodata: bpf_metadata_policy_hash */

@@ -12,7 +12,6 @@
 #include <cmocka.h>
 
 #include "cf_plan.h"
-#include "cf_fast.h"
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 
@@ -152,20 +151,6 @@ static void test_plan_matches_rule_list(void **state)
 			if (pos + len > 4096)
 				len = 4096 - pos;
 			assert_int_equal(cf_plan_touches(&plan, pos, len), ref_touches(r, n, pos, len));
-			/* the hot page's copy: never SKIP a touched dword; within
-			 * its range, for one or two dwords, exact */
-			{
-				int ans = cf_fast_plan_answer(plan.dwords, pos, len);
-				int in_range = len && pos + len <= 4 * CF_FAST_DWORDS &&
-					       (pos + len - 1) / 4 - pos / 4 < 2;
-
-				if (ref_touches(r, n, pos, len))
-					assert_int_equal(ans, CF_FAST_GO);
-				else if (in_range)
-					assert_int_equal(ans, CF_FAST_SKIP);
-				else
-					assert_int_equal(ans, CF_FAST_GO);
-			}
 		}
 	}
 }
@@ -201,37 +186,11 @@ static void test_plan_edges(void **state)
 	assert_int_equal(plan.flags, CF_PLAN_ENFORCES);
 }
 
-/* The bus hooks' copy: every dword a narrowed device follows is seen,
- * every other one skipped; a device not watched skipped whole, one followed
- * whole seen whole; past the copy's range, seen. */
-static void test_fast_watch_answer(void **state)
-{
-	__u64 track[CF_FAST_DWORDS / 64] = { 0 };
-	char follow[CF_FAST_DWORDS] = { 0 };
-
-	(void)state;
-	for (int i = 0; i < 40; i++) {
-		uint32_t dw = rnd() % CF_FAST_DWORDS;
-
-		follow[dw] = 1;
-		track[dw / 64] |= 1ull << (dw % 64);
-	}
-	for (uint32_t where = 0; where < 4096; where++) {
-		uint32_t dw = where / 4;
-
-		assert_int_equal(cf_fast_watch_answer(CF_FW_UNWATCHED, track, where), CF_FAST_SKIP);
-		assert_int_equal(cf_fast_watch_answer(CF_FW_WHOLE, track, where), CF_FAST_GO);
-		assert_int_equal(cf_fast_watch_answer(CF_FW_NARROWED, track, where),
-				 dw >= CF_FAST_DWORDS || follow[dw] ? CF_FAST_GO : CF_FAST_SKIP);
-	}
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plan_matches_rule_list),
 		cmocka_unit_test(test_plan_edges),
-		cmocka_unit_test(test_fast_watch_answer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

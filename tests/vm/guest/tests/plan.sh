@@ -81,14 +81,14 @@ is "$(driver_of "$E")" vfio-pci "the re-added device is bound to vfio-pci"
 out=$($VC "$E" P2 0x04 $C0 w2 0x04 $C1 p2 0x04 2>&1)
 is "$(serr_of "$out")" 0x0000 "hot-added device: the stale plan does not decide, SERR masked"
 
-# --- the hot paths' copies (bpf/fast.bpf.h) follow an apply ----------------
-# In one open: Command written while no rule covers it (from the third
-# write on, the write program and the bus hooks decide from their copies:
-# not followed, nothing to check), then a policy masking SERR applied. A
-# write elsewhere (Vendor ID, read-only) compiles the new plan, a sysfs read
-# shows the bus hooks Command, then SERR is cleared. A copy left from before
-# the apply would let the clear through (write program) or leave Command's
-# value unseen, judged against vfio's copy from the open (bus hooks).
+# --- the plan and the followed dwords follow an apply ----------------------
+# In one open: Command written while no rule covers it (the plan covers
+# MPS only, the bus hooks follow its dwords: nothing on Command to check
+# or keep), then a policy masking SERR applied. A write elsewhere (Vendor
+# ID, read-only) compiles the new plan, a sysfs read shows the bus hooks
+# Command, then SERR is cleared. The old plan deciding would let the clear
+# through (write program); Command left unfollowed would leave its value
+# unseen, judged against vfio's copy from the open (bus hooks).
 printf 'mask pcie.devctl.mps\n' > $P/p0.policy
 $CF unload >/dev/null
 $CF load --policy $P/p0.policy >/dev/null
