@@ -32,6 +32,7 @@
 #include "cf_decide.h"
 #include "cf_plan.h"
 #include "cf_caps.h"
+#include "cf_device.h"
 
 char LICENSE[] SEC("license") = "GPL"; /* bpf_probe_write_user is GPL-only */
 

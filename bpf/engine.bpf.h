@@ -43,69 +43,48 @@ static __always_inline __u32 len_1_4(__u32 len)
 }
 
 /* The device's bytes [first, first + len) as last seen on the bus, and
- * which of their bits are known (seen since the device's last reset). */
-/* The view's entry for the dword holding config byte `where`, if any. */
-static __always_inline struct cf_hw_entry *hw_entry(__u64 bus, __u32 devfn, __u32 where)
-{
-	struct cf_hw_key k = { .bus = bus, .devfn = devfn, .off = where & ~3u };
-
-	return bpf_map_lookup_elem(&cfgf_hw, &k);
-}
-
+ * which of their bits are known (seen in generation a->hw_gen). */
 static __always_inline __u32 hw_window(const struct cf_access *a, __u32 first, __u32 len,
 				       __u32 *known)
 {
-	struct cf_hw_entry *e;
-	__u32 lv = 0, lk = 0, hv = 0, hk = 0, shift = first & 3;
+	struct cf_dev_key k = { .bus = a->d.bus, .devfn = a->d.devfn };
+	struct cf_hw_device *hd = bpf_map_lookup_elem(&cfgf_hw_devices, &k);
 
-	e = hw_entry(a->d.bus, a->d.devfn, first);
-	if (e && e->gen == a->hw_gen) {
-		lv = e->v.value;
-		lk = e->v.known;
-	}
-	if (shift + len > 4) {
-		e = hw_entry(a->d.bus, a->d.devfn, first + 4);
-		if (e && e->gen == a->hw_gen) {
-			hv = e->v.value;
-			hk = e->v.known;
-		}
-	}
-	*known = cf_hw_bytes(lk, hk, shift, len);
-	return cf_hw_bytes(lv, hv, shift, len);
+	*known = 0;
+	return hd ? cf_dev_bytes(hd, a->hw_gen, first, len, known) : 0;
 }
 
 /* What include/cf_caps.h walks: the device's dwords seen on the bus since
  * vfio opened it (vfio's open reads every capability header, the ones it
  * then hides too; the loader's seed reads all of config space). */
 struct cf_caps_src {
-	__u64 bus;
-	__u32 devfn;
-	__u32 open_gen;
+	struct cf_hw_device *hd;
 };
 
 static __always_inline __u32 cf_caps_read(const struct cf_caps_src *s, __u32 off, __u32 *known)
 {
-	struct cf_hw_entry *e = hw_entry(s->bus, s->devfn, off);
+	__u64 x = cf_read_once(*cf_dev_word(s->hd, off));
+	struct cf_hw_val v;
 
 	*known = 0;
-	if (!e || (__s32)(e->gen - s->open_gen) < 0)
+	if (!cf_hw_seen_since(x, s->hd->open_gen))
 		return 0; /* not seen since this open: maybe another device */
-	*known = e->v.known;
-	return e->v.value;
+	cf_hw_unpack(x, cf_hw_word_gen(x), &v);
+	*known = v.known;
+	return v.value;
 }
 
 /* The device's capability directory, built if this open has none yet. */
-static __noinline int build_caps(struct cf_watch *w, __u64 bus, __u32 devfn, __u32 cfg_size)
+static __noinline int build_caps(struct cf_hw_device *hd, __u32 cfg_size)
 {
-	struct cf_caps_src s = { .bus = bus, .devfn = devfn };
+	struct cf_caps_src s = { .hd = hd };
 
-	if (!w)
+	if (!hd)
 		return 0;
-	if (w->caps.state == CF_CAPS_BUILT)
+	if (hd->caps.state == CF_CAPS_BUILT)
 		return 0;
-	s.open_gen = w->open_gen;
-	cf_caps_build(&w->caps, &s, cfg_size);
-	if (w->caps.state != CF_CAPS_BUILT)
+	cf_caps_build(&hd->caps, &s, cfg_size);
+	if (hd->caps.state != CF_CAPS_BUILT)
 		cf_stat_inc(caps_partial);
 	return 0;
 }
@@ -113,13 +92,13 @@ static __noinline int build_caps(struct cf_watch *w, __u64 bus, __u32 devfn, __u
 /* Where the rule's capability starts on the device: 0 if the device has
  * none, -1 if its directory cannot tell. The PCIe capability comes with
  * the device (the kernel's pcie_cap). */
-static __noinline int cap_base(const struct cf_watch *w, __u32 pcie, __u32 id, __u32 ext)
+static __noinline int cap_base(const struct cf_hw_device *hd, __u32 pcie, __u32 id, __u32 ext)
 {
 	if (!ext && id == CF_PCI_CAP_ID_EXP)
 		return pcie;
-	if (!w)
+	if (!hd)
 		return -1; /* no hardware view of the device */
-	return cf_caps_find(&w->caps, id, ext);
+	return cf_caps_find(&hd->caps, id, ext);
 }
 
 static __always_inline void load_dev_name(struct cf_access *a)
@@ -355,17 +334,9 @@ __noinline int cf_flush(struct cf_access *a, const struct cf_policy *pol)
 	if (!a || !pol || !a->g_active)
 		return 0;
 	a->g_active = 0;
-	cf_window(a->pos, a->count, a->g_reg, a->g_width, &w);
-	len = w.len;
-	if (len == 0 || len > 4)
+	if (cf_register_window(a->g_mask, a->pos, a->count, a->g_reg, a->g_width, a->mode, &w, &m))
 		return 0;
-	cf_precedence(a->g_mask[CF_ACT_DENY], a->g_mask[CF_ACT_VIRTUALIZE], a->g_mask[CF_ACT_MASK],
-		      a->g_mask[CF_ACT_AUDIT], &m);
-	m.deny = cf_window_mask(m.deny, &w);
-	m.virt = cf_window_mask(m.virt, &w);
-	m.mask = cf_window_mask(m.mask, &w);
-	m.audit = cf_window_mask(m.audit, &w);
-	cf_masks_for_mode(&m, a->mode);
+	len = w.len;
 
 	if (a->mode != CF_MODE_READ)
 		hw = hw_window(a, w.first, len, &known);
@@ -497,89 +468,51 @@ __noinline int cf_flush(struct cf_access *a, const struct cf_policy *pol)
 	return 0;
 }
 
-static const struct cf_watch cf_watch_zero;
+static const struct cf_hw_device cf_hw_device_zero;
 
-/* The device's entry in cfgf_watch, created (following every dword) if
- * missing. */
-static __always_inline struct cf_watch *watch_get(const struct cf_dev_key *k)
+/* Out of line: the stats key on the stack would push the verify path's
+ * chain of calls past 512 bytes. */
+static __noinline int hw_full_inc(void)
 {
-	struct cf_watch *w = bpf_map_lookup_elem(&cfgf_watch, k);
-
-	if (w)
-		return w;
-	bpf_map_update_elem(&cfgf_watch, k, &cf_watch_zero, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&cfgf_watch, k);
+	cf_stat_inc(hw_full);
+	return 0;
 }
 
-/* The device's generation in the hardware view; the device is watched
- * from here on (its capability offsets recorded for reset detection). */
-static __always_inline __u32 watch_device(const struct cf_dev_info *d)
+/* The device's record in cfgf_hw_devices, created (following every dword)
+ * if missing. None if the map is full: the device is not followed. */
+static __always_inline struct cf_hw_device *hw_device_get(const struct cf_dev_key *k)
+{
+	struct cf_hw_device *hd = bpf_map_lookup_elem(&cfgf_hw_devices, k);
+
+	if (hd)
+		return hd;
+	bpf_map_update_elem(&cfgf_hw_devices, k, &cf_hw_device_zero, BPF_NOEXIST);
+	hd = bpf_map_lookup_elem(&cfgf_hw_devices, k);
+	if (!hd)
+		hw_full_inc();
+	return hd;
+}
+
+/* The device's generation; the device is followed from here on (its
+ * capability offsets recorded for reset detection). */
+static __always_inline __u32 hw_device_gen(const struct cf_dev_info *d)
 {
 	struct cf_dev_key k = { .bus = d->bus, .devfn = d->devfn };
-	struct cf_watch *w = watch_get(&k);
+	struct cf_hw_device *hd = hw_device_get(&k);
 
-	if (!w)
+	if (!hd)
 		return 0;
-	if (w->pcie != d->pcie || w->pm != d->pm) {
-		w->pcie = d->pcie;
-		w->pm = d->pm;
+	if (hd->pcie != d->pcie || hd->pm != d->pm) {
+		hd->pcie = d->pcie;
+		hd->pm = d->pm;
 	}
-	return w->gen;
-}
-
-/* Follow dword `dw` of the device from now on. Its entry, from a time it
- * may not have been followed, goes first: until the bus carries it again
- * it is unknown, never stale. */
-static __always_inline void follow_dword(struct cf_watch *w, const struct cf_dev_key *k, __u32 dw)
-{
-	struct cf_hw_key hk = { .bus = k->bus, .devfn = k->devfn, .off = (dw & 1023) * 4 };
-	__u64 bit = 1ull << (dw & 63);
-
-	if (w->track[cf_dword_word(dw)] & bit)
-		return;
-	bpf_map_delete_elem(&cfgf_hw, &hk);
-	__sync_fetch_and_or(&w->track[cf_dword_word(dw)], bit);
-}
-
-/* Before a plan decides, the hardware view follows its dwords: a device
- * followed whole is narrowed to them, a narrowed one widened. */
-static __always_inline void follow_plan(const struct cf_plan *p, const struct cf_dev_key *k,
-					__u32 pcie, __u32 pm)
-{
-	struct cf_watch *w = bpf_map_lookup_elem(&cfgf_watch, k);
-	__u32 n = p->nregs;
-
-	if (!w)
-		return; /* followed whole once watched */
-	if (!w->narrowed) {
-		/* every dword is followed until `narrowed` is set: OR-ing in keeps
-		 * any bit another compile set meanwhile (more is always safe) */
-		for (int i = 0; i < CF_CFG_DWORDS / 64; i++)
-			__sync_fetch_and_or(&w->track[i], p->dwords[i]);
-		if (pcie)
-			__sync_fetch_and_or(&w->track[cf_dword_word((pcie + 8) >> 2)],
-					    1ull << (((pcie + 8) >> 2) & 63));
-		if (pm)
-			__sync_fetch_and_or(&w->track[cf_dword_word((pm + 4) >> 2)],
-					    1ull << (((pm + 4) >> 2) & 63));
-		w->narrowed = 1;
-		return;
-	}
-	for (__u32 i = 0; i < CF_MAX_RULES; i++) {
-		if (i >= n)
-			break;
-		follow_dword(w, k, p->regs[i].reg >> 2);
-	}
-	if (pcie)
-		follow_dword(w, k, (pcie + 8) >> 2);
-	if (pm)
-		follow_dword(w, k, (pm + 4) >> 2);
+	return hd->gen;
 }
 
 /* Add rule i to the plan if it lands on the device of `a`. A function of
  * its own: verified once, not once per rule. */
 __noinline int cf_compile_rule(struct cf_access *a, const struct cf_policy *pol,
-			       struct cf_plan *p, const struct cf_watch *w, __u32 i)
+			       struct cf_plan *p, const struct cf_hw_device *hd, __u32 i)
 {
 	const struct cf_rule *r;
 	int base = 0;
@@ -590,7 +523,7 @@ __noinline int cf_compile_rule(struct cf_access *a, const struct cf_policy *pol,
 	if (!selector_match(a, r))
 		return 0;
 	if (r->anchor != CF_ANCHOR_HDR) {
-		base = cap_base(w, a->d.pcie, r->cap_id, r->anchor == CF_ANCHOR_ECAP);
+		base = cap_base(hd, a->d.pcie, r->cap_id, r->anchor == CF_ANCHOR_ECAP);
 		if (base < 0 && r->action != CF_ACT_AUDIT)
 			p->flags |= CF_PLAN_LAYOUT_UNKNOWN | CF_PLAN_ENFORCES;
 		if (base <= 0)
@@ -607,7 +540,7 @@ __noinline int cf_compile(struct cf_access *a, const struct cf_policy *pol)
 {
 	struct cf_dev_key k = {};
 	struct cf_stats *st = stats();
-	struct cf_watch *w;
+	struct cf_hw_device *hd;
 	struct cf_plan *p;
 
 	if (!a || !pol)
@@ -619,20 +552,22 @@ __noinline int cf_compile(struct cf_access *a, const struct cf_policy *pol)
 	cf_plan_init(p);
 	k.bus = a->d.bus;
 	k.devfn = a->d.devfn;
-	w = bpf_map_lookup_elem(&cfgf_watch, &k);
-	build_caps(w, k.bus, k.devfn, a->d.cfg_size);
+	hd = bpf_map_lookup_elem(&cfgf_hw_devices, &k);
+	build_caps(hd, a->d.cfg_size);
 	for (__u32 i = 0; i < CF_MAX_RULES; i++) {
 		if (i >= pol->nrules)
 			break;
-		cf_compile_rule(a, pol, p, w, i);
+		cf_compile_rule(a, pol, p, hd, i);
 	}
 	p->hash = pol->hash;
 	p->vconfig = a->d.vconfig;
 	p->id = a->d.id;
-	follow_plan(p, &k, a->d.pcie, a->d.pm);
+	/* before the plan decides, the device follows its dwords */
+	if (hd)
+		cf_dev_follow_plan(hd, p, a->d.pcie, a->d.pm);
 	if (st)
 		st->plans++;
-	if (bpf_map_update_elem(&cfgf_plan, &k, p, BPF_ANY) && st)
+	if (bpf_map_update_elem(&cfgf_plans, &k, p, BPF_ANY) && st)
 		st->plan_uncached++;
 	return 0;
 }
@@ -643,7 +578,7 @@ static __always_inline const struct cf_plan *plan_of(struct cf_access *a,
 						     const struct cf_policy *pol)
 {
 	struct cf_dev_key k = { .bus = a->d.bus, .devfn = a->d.devfn };
-	const struct cf_plan *p = bpf_map_lookup_elem(&cfgf_plan, &k);
+	const struct cf_plan *p = bpf_map_lookup_elem(&cfgf_plans, &k);
 
 	a->policy_hash = pol->hash;
 	if (p && p->hash == pol->hash && p->vconfig == a->d.vconfig)
@@ -690,7 +625,7 @@ __noinline int cf_run_plan(struct cf_access *a, const struct cf_policy *pol,
 		return 0;
 	n = p->nregs;
 	if (a->mode != CF_MODE_READ)
-		a->hw_gen = watch_device(&a->d);
+		a->hw_gen = hw_device_gen(&a->d);
 	for (__u32 i = 0; i < CF_MAX_RULES; i++) {
 		if (i >= n)
 			break;
@@ -766,7 +701,7 @@ static __always_inline const struct cf_plan *fresh_plan(struct vfio_pci_core_dev
 {
 	struct pci_dev *pdev = vdev->pdev;
 	struct cf_dev_key k = { .bus = (__u64)pdev->bus, .devfn = pdev->devfn };
-	const struct cf_plan *p = bpf_map_lookup_elem(&cfgf_plan, &k);
+	const struct cf_plan *p = bpf_map_lookup_elem(&cfgf_plans, &k);
 
 	if (p && p->hash == hash && p->vconfig == (__u64)vdev->vconfig)
 		return p;
@@ -901,7 +836,7 @@ static __always_inline void drop_plan(struct vfio_pci_core_device *vdev)
 	struct pci_dev *pdev = vdev->pdev;
 	struct cf_dev_key k = { .bus = (__u64)pdev->bus, .devfn = pdev->devfn };
 
-	bpf_map_delete_elem(&cfgf_plan, &k);
+	bpf_map_delete_elem(&cfgf_plans, &k);
 }
 
 /* vfio drops its virtual config space when the device is closed; so does

@@ -30,8 +30,6 @@ const volatile __u64 cf_pci_bus_type = 0;
 __u64 cf_writes;    /* config writes seen through vfio */
 __u64 cf_in_writes; /* tasks inside a vfio write whose bus writes are checked */
 
-#define cf_read_once(x) (*(volatile typeof(x) *)&(x))
-
 /* Set by the loader: the config accessors the bus hooks are on, a pair per
  * kind of bus (loader/bus_ops.c found them; 0 where unused). */
 const volatile __u64 cf_bus_read_fn[2] = {};
@@ -92,7 +90,7 @@ struct {
 	__uint(max_entries, 4096);
 	__type(key, struct cf_dev_key);
 	__type(value, struct cf_plan);
-} cfgf_plan SEC(".maps");
+} cfgf_plans SEC(".maps");
 
 /* Where a task compiles a plan: too big for the stack, and the task's own
  * so no other CPU or preempting task writes into it meanwhile. */
@@ -138,58 +136,28 @@ struct {
 	__type(value, struct cf_verdict);
 } cfgf_deny_verdict SEC(".maps");
 
-/* The device's config space as the bus last carried it (include/cf_hw.h).
- * Entries of a device count only while their generation is the device's:
- * a reset bumps it, so nothing seen before the reset decides a write. */
-struct cf_hw_entry {
-	struct cf_hw_val v;
-	__u32 gen;
-};
-/* A plain hash, not an LRU: nothing a decision needs is ever evicted by
- * other traffic. Room for 256 watched devices' whole config space; a
- * dword with no room stays unknown (counted hw_full), and the refusing
- * hook refuses writes to the protected bits in it. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 256 * 1024);
-	__type(key, struct cf_hw_key);
-	__type(value, struct cf_hw_entry);
-} cfgf_hw SEC(".maps");
-
-/* Devices whose config traffic is followed: vfio-pci devices, added when
- * vfio opens one, when it is first written through vfio, and by the
- * loader's reads of sysfs `config` (cfgf_seed) at load and apply. */
-struct cf_watch {
-	__u32 gen;  /* bumped by a reset of the device */
-	__u16 pcie; /* PCIe capability offset, 0 until a vfio hook saw the device */
-	__u16 pm;   /* power management capability offset, likewise */
-	/* 0: every dword is followed. 1: only those in `track`: the dwords of
-	 * the device's plans and its reset registers. A compile narrows it; a
-	 * dword joins `track` only after its old entry is dropped, and the
-	 * loader's seeding (which reads every dword) and vfio's open widen it
-	 * back to all, so no dword is judged on a value from a time it was
-	 * not followed. */
-	__u32 narrowed;
-	__u32 open_gen; /* gen when vfio last opened it: what was seen since is this device */
-	__u64 track[CF_CFG_DWORDS / 64];
-	struct cf_caps caps; /* its capability lists as the device holds them */
-};
+/* Devices whose config traffic is followed (include/cf_device.h): vfio
+ * devices, added when vfio opens one, when it is first written through
+ * vfio, and by the loader's reads of sysfs `config` (cfgf_hw_seed) at load
+ * and apply. A plain hash, not an LRU: nothing a decision needs is evicted
+ * by other traffic. A device with no room is not followed (counted
+ * hw_full), and the refusing hook refuses writes to its protected bits. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024);
 	__type(key, struct cf_dev_key);
-	__type(value, struct cf_watch);
-} cfgf_watch SEC(".maps");
+	__type(value, struct cf_hw_device);
+} cfgf_hw_devices SEC(".maps");
 
 /* A cfgfilter process reading sysfs `config` to seed the hardware view
- * (include/cfgfilter.h): the device it reads becomes watched, with the
+ * (include/cfgfilter.h): the device it reads becomes followed, with the
  * capability offsets it found in the bytes. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct cf_seed);
-} cfgf_seed SEC(".maps");
+} cfgf_hw_seed SEC(".maps");
 
 /* What an access needs to know about the device. */
 struct cf_dev_info {
@@ -208,7 +176,7 @@ struct cf_access {
 	__u32 mode;  /* enum cf_mode */
 	__u32 denied; /* CF_MODE_DENY: enum cf_refusal, the first found */
 	__u32 value; /* CF_MODE_VERIFY: the bytes written to the device */
-	__u32 hw_gen; /* the device's generation in cfgf_watch */
+	__u32 hw_gen; /* the device's generation in cfgf_hw_devices */
 	__u32 g_reg, g_width, g_rules, g_active;
 	__u32 g_mask[CF_ACT_MAX + 1]; /* by enum cf_action */
 	char dev[CF_DEV_LEN];

@@ -58,6 +58,28 @@ static __always_inline __u32 cf_top_action(__u32 bits, const struct cf_masks *m)
 	return CF_ACT_AUDIT;
 }
 
+/* One register met by one access: `g_mask` its protected bits by action
+ * (indexed by enum cf_action), the access [pos, pos + count) in `mode`.
+ * *w: the bytes they share; *m: the masks after precedence, window-
+ * relative, as the mode acts on them. -1 if the access misses the
+ * register. cf_flush decides every register through this. */
+static __always_inline int cf_register_window(const __u32 *g_mask, __u64 pos, __u64 count,
+					      __u32 reg, __u32 width, __u32 mode,
+					      struct cf_window *w, struct cf_masks *m)
+{
+	cf_window(pos, count, reg, width, w);
+	if (w->len == 0 || w->len > 4)
+		return -1;
+	cf_precedence(g_mask[CF_ACT_DENY], g_mask[CF_ACT_VIRTUALIZE], g_mask[CF_ACT_MASK],
+		      g_mask[CF_ACT_AUDIT], m);
+	m->deny = cf_window_mask(m->deny, w);
+	m->virt = cf_window_mask(m->virt, w);
+	m->mask = cf_window_mask(m->mask, w);
+	m->audit = cf_window_mask(m->audit, w);
+	cf_masks_for_mode(m, mode);
+	return 0;
+}
+
 struct cf_decision {
 	__u32 changed; /* protected or audited bits that differ: 0, no event */
 	__u32 applied; /* what goes on to vfio */

@@ -10,13 +10,6 @@
 
 #include "cf_mask.h"
 
-/* One dword of a device's config space, keyed by (bus, devfn, offset). */
-struct cf_hw_key {
-	__u64 bus;   /* struct pci_bus *: the key the bus accessors see */
-	__u32 devfn;
-	__u32 off;   /* dword-aligned config offset */
-};
-
 /* A followed device (map hw_devices). */
 struct cf_dev_key {
 	__u64 bus;
@@ -62,6 +55,59 @@ static __always_inline int cf_hw_same(const struct cf_hw_val *v, __u32 shift, __
 		return 0;
 	m = cf_bytes_mask(size) << (8 * shift);
 	return (v->known & m) == m && ((v->value ^ (value << (8 * shift))) & m) == 0;
+}
+
+/* A dword as the device record keeps it: one 64-bit word, so it is read
+ * and replaced whole (no reader takes the value of one access with the
+ * known bytes of another): bits 0-31 the value, 32-35 which bytes are
+ * known, 36-63 the device's generation when it was seen. */
+#define CF_HW_GEN_BITS 28
+#define CF_HW_GEN_MASK ((1u << CF_HW_GEN_BITS) - 1)
+
+static __always_inline __u64 cf_hw_pack(const struct cf_hw_val *v, __u32 gen)
+{
+	__u64 known = 0;
+
+	for (int i = 0; i < 4; i++)
+		known |= ((v->known >> (8 * i)) & 1) << i;
+	return (__u64)v->value | known << 32 | (__u64)(gen & CF_HW_GEN_MASK) << 36;
+}
+
+static __always_inline __u32 cf_hw_word_gen(__u64 x)
+{
+	return (__u32)(x >> 36);
+}
+
+/* The dword as seen in generation `gen`: nothing is known of it if it was
+ * seen in another one (before a reset). */
+static __always_inline void cf_hw_unpack(__u64 x, __u32 gen, struct cf_hw_val *v)
+{
+	v->value = 0;
+	v->known = 0;
+	if (cf_hw_word_gen(x) != (gen & CF_HW_GEN_MASK))
+		return;
+	v->value = (__u32)x;
+	for (int i = 0; i < 4; i++)
+		v->known |= ((x >> (32 + i)) & 1) ? 0xffu << (8 * i) : 0;
+}
+
+/* Was the dword seen in generation `since` or a later one? (Generations
+ * compared modulo 2^28, as serial numbers.) */
+static __always_inline int cf_hw_seen_since(__u64 x, __u32 since)
+{
+	return ((cf_hw_word_gen(x) - since) & CF_HW_GEN_MASK) < (1u << (CF_HW_GEN_BITS - 1));
+}
+
+/* The word after an access of `size` bytes at byte `shift` was carried in
+ * generation `gen`: what the word tells of that generation, recorded. */
+static __always_inline __u64 cf_hw_word_record(__u64 x, __u32 gen, __u32 shift, __u32 size,
+					       __u32 value, int is_read)
+{
+	struct cf_hw_val v;
+
+	cf_hw_unpack(x, gen, &v);
+	cf_hw_record(&v, shift, size, value, is_read);
+	return cf_hw_pack(&v, gen);
 }
 
 /* Bytes [shift, shift + len) of two consecutive dwords lo, hi: a window

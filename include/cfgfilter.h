@@ -92,7 +92,7 @@ struct cf_policy {
 };
 
 /* Set by a cfgfilter process about to read a device's sysfs `config`
- * (the hardware view's seed): the device becomes watched, and its resets
+ * (the hardware view's seed): the device becomes followed, and its resets
  * are recognised by writes at these capability offsets. */
 struct cf_seed {
 	__u32 tgid;
@@ -171,7 +171,7 @@ struct cf_stats {
 	__u64 refused_unreadable_buffer; /* the writer's buffer could not be read */
 	__u64 refused_undecodable_call;  /* the call (ABI, iovec count, io_uring
 					  * opcode) could not be decoded */
-	__u64 hw_full;        /* hardware-view dwords the map had no room for */
+	__u64 hw_full;        /* devices hw_devices had no room for (not followed) */
 	__u64 refused_unwritable_buffer; /* mask bits in a buffer the refusing hook
 					  * could not rewrite (read-only page) */
 	__u64 counts_other;   /* rule counts that went to a device's "other" row */

@@ -244,7 +244,7 @@ static int load_and_attach(struct load *l)
 	     attach_one(skel->progs.cfgfilter_hw_write2, &skel->links.cfgfilter_hw_write2,
 			l->bus_ops[1].write_fn)))
 		return 1;
-	l->seeded = cf_hw_seed(bpf_map__fd(skel->maps.cfgf_seed), &unfollowed);
+	l->seeded = cf_hw_seed(bpf_map__fd(skel->maps.cfgf_hw_seed), &unfollowed);
 	if (l->seeded < 0)
 		return 1;
 	/* every bus or none: no device silently judged blind */

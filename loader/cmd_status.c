@@ -217,7 +217,7 @@ static void print_text(const struct cf_live *l, const struct cf_count_row *rows,
 	       (unsigned long long)l->stats.refused_undecodable_call);
 	print_bus_hooks();
 	printf("hardware:    config space of %u vfio device%s followed on the bus; %llu "
-	       "decisions without the device's value; %llu dwords with no room (hw_full); "
+	       "decisions without the device's value; %llu devices with no room (hw_full); "
 	       "%llu capability lists not all seen (caps_partial)\n",
 	       l->hw_devices, l->hw_devices == 1 ? "" : "s",
 	       (unsigned long long)l->stats.hw_unknown, (unsigned long long)l->stats.hw_full,

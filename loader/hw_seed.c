@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Seeding the data plane's view of the hardware at load and apply. Devices
- * opened before cfgfilter was loaded, or changed while nothing watched
+ * opened before cfgfilter was loaded, or changed while nothing followed
  * them, are known from here on; later changes are seen on the bus. */
 #include <dirent.h>
 #include <errno.h>

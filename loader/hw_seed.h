@@ -4,7 +4,7 @@
 
 /* Show the data plane every vfio device's config space as it is now: read
  * each one's sysfs `config` while the seed map names this process, so the
- * bus hooks record it. seed_fd is the cfgf_seed map. Returns the number of
+ * bus hooks record it. seed_fd is the cfgf_hw_seed map. Returns the number of
  * devices read (a device that cannot be read is named in a message and
  * skipped), or -1 with a message when the seed map cannot be set.
  * *unfollowed: how many vfio devices' reads did not go by the bus hooks

@@ -2,7 +2,7 @@
 /* The hardware view (include/cf_hw.h) as the bus hooks and the write path
  * drive it, against a byte-by-byte reference: one array of device bytes,
  * one of "seen" flags. And the userspace capability walk the seeding uses
- * (loader/cfg_caps.c) over hand-built config spaces. */
+ * (lib/cfg_caps.c) over hand-built config spaces. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -101,6 +101,75 @@ static void test_view_matches_byte_reference(void **state)
 	}
 }
 
+/* The device record's words (cf_hw_word_record, cf_hw_unpack) over time:
+ * accesses, resets (the generation moves on and everything seen before is
+ * forgotten) and dwords forgotten when they are newly followed, against
+ * the byte reference. Generations start just below the 28-bit wrap. */
+static void test_words_over_time_match_byte_reference(void **state)
+{
+	static __u64 word[CFG / 4 + 2];
+	struct cf_hw_val view[CFG / 4 + 2];
+	__u32 gen = CF_HW_GEN_MASK - 50;
+	struct ref r;
+
+	(void)state;
+	memset(word, 0, sizeof(word));
+	memset(&r, 0, sizeof(r));
+	for (int step = 0; step < 200000; step++) {
+		uint32_t size = 1u << (rnd() % 3), where = (rnd() % CFG) & ~(size - 1);
+		uint32_t value = rnd(), pick = rnd() % 1000;
+		int is_read = rnd() & 1;
+
+		if (pick < 2) { /* a reset */
+			gen++;
+			memset(r.seen, 0, sizeof(r.seen));
+			continue;
+		}
+		if (pick < 4) { /* newly followed: forgotten */
+			word[where / 4] = 0;
+			memset(&r.seen[where & ~3u], 0, 4);
+			continue;
+		}
+		if (is_read && rnd() % 8 == 0)
+			value = 0xffffffffu;
+		for (uint32_t i = 0; i < size; i++) {
+			uint32_t b = (value >> (8 * i)) & 0xff;
+
+			if (is_read && (value & cf_bytes_mask(size)) == cf_bytes_mask(size)) {
+				r.seen[where + i] = 0;
+			} else {
+				r.byte[where + i] = b;
+				r.seen[where + i] = 1;
+			}
+		}
+		word[where / 4] = cf_hw_word_record(word[where / 4], gen, where & 3, size, value,
+						    is_read);
+		for (uint32_t d = 0; d < CFG / 4 + 2; d++)
+			cf_hw_unpack(word[d], gen, &view[d]);
+		check_window(view, &r);
+	}
+	assert_true((gen & CF_HW_GEN_MASK) < 1000); /* the 28 bits wrapped */
+}
+
+/* Seen since a generation: serial-number order across the wrap. */
+static void test_seen_since(void **state)
+{
+	struct cf_hw_val v = { 0x1234, 0xffff };
+
+	(void)state;
+	assert_true(cf_hw_seen_since(cf_hw_pack(&v, 7), 7));
+	assert_true(cf_hw_seen_since(cf_hw_pack(&v, 9), 7));
+	assert_false(cf_hw_seen_since(cf_hw_pack(&v, 6), 7));
+	assert_true(cf_hw_seen_since(cf_hw_pack(&v, 2), CF_HW_GEN_MASK - 1));
+	assert_false(cf_hw_seen_since(cf_hw_pack(&v, CF_HW_GEN_MASK - 1), 2));
+	/* the word round-trips in its generation, and is unknown in another */
+	cf_hw_unpack(cf_hw_pack(&v, 7), 7, &v);
+	assert_int_equal(v.value, 0x1234);
+	assert_int_equal(v.known, 0xffff);
+	cf_hw_unpack(cf_hw_pack(&v, 7), 8, &v);
+	assert_int_equal(v.known, 0);
+}
+
 static void test_unseen_bytes_are_unknown(void **state)
 {
 	struct cf_hw_val v = { 0 };
@@ -194,6 +263,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_view_matches_byte_reference),
+		cmocka_unit_test(test_words_over_time_match_byte_reference),
+		cmocka_unit_test(test_seen_since),
 		cmocka_unit_test(test_unseen_bytes_are_unknown),
 		cmocka_unit_test(test_all_ones_read_forgets_but_write_keeps),
 		cmocka_unit_test(test_misaligned_record_is_ignored),

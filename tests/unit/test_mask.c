@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The mask arithmetic of include/cf_mask.h, driven the way the BPF program
- * drives it (bpf/cfgfilter.bpf.c, cf_flush in CF_MODE_WRITE), against the
+ * drives it (bpf/engine.bpf.h, cf_flush in CF_MODE_WRITE), against the
  * bit-by-bit reference model in ref_model.h. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "cf_mask.h"
+#include "cf_decide.h"
 #include "ref_model.h"
 
 #define CFG_SIZE 4096
@@ -74,25 +75,34 @@ struct drv_out {
 	__u32 req, cur, prot, applied, bits;
 };
 
-/* cf_flush()'s write mode minus the helpers: buf is the writer's buffer for
- * config offsets [pos, pos + count), cfg the device's current value (what
- * the data plane reads from its hardware view). */
+/* A mask rule's register decided as cf_flush decides it in CF_MODE_WRITE
+ * (cf_register_window, cf_decide_write), with the helpers it calls done
+ * here: the writer's bytes read (le_load), the device's value taken from
+ * cfg, every byte of it known, and the buffer rewritten (le_store). buf is
+ * the writer's buffer for config offsets [pos, pos + count). */
 static void drive_register(uint8_t *buf, __u64 pos, __u64 count, const uint8_t *cfg,
 			   const struct ref_reg *reg, struct drv_out *o)
 {
+	__u32 g_mask[CF_ACT_MAX + 1] = { [CF_ACT_MASK] = reg->mask };
+	struct cf_decision d;
+	struct cf_masks m;
+
 	memset(o, 0, sizeof(*o));
-	cf_window(pos, count, reg->offset, reg->width, &o->w);
-	if (o->w.len == 0 || o->w.len > 4)
+	if (cf_register_window(g_mask, pos, count, reg->offset, reg->width, CF_MODE_WRITE, &o->w,
+			       &m))
 		return;
 	o->req = le_load(buf + o->w.buf_pos, o->w.len);
 	o->cur = le_load(cfg + o->w.first, o->w.len);
-	o->prot = cf_window_mask(reg->mask, &o->w);
-	if (!cf_changed(o->req, o->cur, o->prot))
+	o->prot = cf_protected(&m);
+	cf_decide_write(&m, o->req, o->cur, cf_bytes_mask(o->w.len), &d);
+	if (!d.changed)
 		return;
-	o->applied = cf_merge(o->req, o->cur, o->prot);
-	o->bits = cf_changed(o->req, o->cur, o->prot);
-	le_store(buf + o->w.buf_pos, o->applied, o->w.len);
-	o->wrote = 1;
+	o->applied = d.applied;
+	o->bits = d.changed;
+	if (d.rewrite) {
+		le_store(buf + o->w.buf_pos, o->applied, o->w.len);
+		o->wrote = 1;
+	}
 }
 
 /* ---- one case: implementation vs model ----------------------------- */
