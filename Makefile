@@ -8,7 +8,7 @@ VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 ARCH       := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 
 CFLAGS     ?= -O2 -g
-CFLAGS     += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Iinclude -Iloader -I$(BUILD)
+CFLAGS     += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Iinclude -Ilib -Iloader -I$(BUILD)
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Wno-unused-function \
               -Iinclude -Ibpf -I$(BUILD)
 LDLIBS     := -lbpf -lelf -lz -ljansson -lmicrohttpd -lsystemd -lcap -lpthread
@@ -21,15 +21,14 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-# The pure userspace pieces (policy, register names, formatting, capability
-# walk) build as a library with no BPF skeleton: the unit tests link it, and
-# `make unit-test` needs neither clang's BPF target, bpftool nor kernel BTF.
-LIB_SRCS    := loader/policy.c loader/regnames.c loader/event_fmt.c loader/cfg_caps.c \
-               loader/fmt.c loader/policy_json.c loader/cli.c loader/counts_fmt.c \
-               loader/vm_name.c loader/metrics_fmt.c loader/landing.c loader/kallsyms.c
-LIB_OBJS    := $(patsubst loader/%.c,$(BUILD)/lib/%.o,$(LIB_SRCS))
+# The pure userspace pieces (lib/: policy, register names, formatting,
+# capability walk, kallsyms) build as a library with no BPF skeleton: the
+# unit tests link it, and `make unit-test` needs neither clang's BPF target,
+# bpftool nor kernel BTF.
+LIB_SRCS    := $(wildcard lib/*.c)
+LIB_OBJS    := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRCS))
 LIB         := $(BUILD)/libcfgfilter.a
-LOADER_SRCS := $(filter-out $(LIB_SRCS),$(wildcard loader/*.c))
+LOADER_SRCS := $(wildcard loader/*.c)
 LOADER_OBJS := $(patsubst loader/%.c,$(BUILD)/loader/%.o,$(LOADER_SRCS))
 UNIT_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
@@ -59,11 +58,11 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(if $(filter cfgfilter,$*),cfgfilter_bpf,cfgfilter_$*_bpf) > $@
 
-$(BUILD)/loader/%.o: loader/%.c Makefile $(wildcard loader/*.h) $(wildcard include/*.h) $(BUILD)/cfgfilter.skel.h $(BUILD)/bus_ops.skel.h | $(BUILD)/loader
+$(BUILD)/loader/%.o: loader/%.c Makefile $(wildcard loader/*.h) $(wildcard lib/*.h) $(wildcard include/*.h) $(BUILD)/cfgfilter.skel.h $(BUILD)/bus_ops.skel.h | $(BUILD)/loader
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/lib/%.o: loader/%.c Makefile $(wildcard loader/*.h) $(wildcard include/*.h) | $(BUILD)/lib
+$(BUILD)/lib/%.o: lib/%.c Makefile $(wildcard lib/*.h) $(wildcard include/*.h) | $(BUILD)/lib
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
@@ -138,12 +137,12 @@ clean:
 # UBSan, built from the parser's own sources rather than the gcc objects;
 # tests/run runs it on a copy of tests/fuzz/corpus for a bounded time.
 FUZZ_BIN    := $(BUILD)/fuzz_policy
-FUZZ_SRCS   := tests/fuzz/fuzz_policy.c loader/policy.c loader/regnames.c loader/fmt.c
+FUZZ_SRCS   := tests/fuzz/fuzz_policy.c lib/policy.c lib/regnames.c lib/fmt.c
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
                -fsanitize-coverage-ignorelist=tests/fuzz/coverage-ignore.txt \
-               -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Iinclude -Iloader
+               -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Iinclude -Ilib
 
-$(FUZZ_BIN): $(FUZZ_SRCS) tests/fuzz/coverage-ignore.txt loader/policy.h loader/regnames.h loader/fmt.h \
+$(FUZZ_BIN): $(FUZZ_SRCS) tests/fuzz/coverage-ignore.txt lib/policy.h lib/regnames.h lib/fmt.h \
              include/cfgfilter.h Makefile | $(BUILD)
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_SRCS) -o $@

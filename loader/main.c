@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* cfgfilter: filter what VFIO users write to PCI config space. Every
  * command and option is declared here; parsing and --help come from these
- * tables (loader/cli.c). */
+ * tables (lib/cli.c). */
 #include <stdio.h>
 #include "cfgfilter.h"
 #include "cli.h"

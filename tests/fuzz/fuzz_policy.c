@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* libFuzzer target for the policy parser (loader/policy.c).
+/* libFuzzer target for the policy parser (lib/policy.c).
  *
  * Any bytes, NULs included, go to cf_policy_parse. Whatever the input, the
  * result must be well formed: a policy the data plane can enforce, or an

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The command-line tables (loader/cli.c): parsing in any order, global
+/* The command-line tables (lib/cli.c): parsing in any order, global
  * options anywhere, errors in one line, and --help generated from the same
  * tables. The tables here mirror the shape of loader/main.c's. */
 #include <stdarg.h>

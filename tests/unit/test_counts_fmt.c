@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The per-(device, rule) counts as status shows them (loader/counts_fmt.c):
+/* The per-(device, rule) counts as status shows them (lib/counts_fmt.c):
  * every field under its own name, names that fill their whole key field
  * (no NUL in the map key) neither cut nor overrun. */
 #include <stdarg.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Event rendering: loader/event_fmt.c, with hand-built struct cf_event
+/* Event rendering: lib/event_fmt.c, with hand-built struct cf_event
  * values and the built-in seed policy. */
 #include <stdarg.h>
 #include <stddef.h>

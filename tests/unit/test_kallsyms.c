@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* /proc/kallsyms taken apart (loader/kallsyms.c): the lines the kernel
+/* /proc/kallsyms taken apart (lib/kallsyms.c): the lines the kernel
  * prints for vmlinux and for modules, lines that are not symbols, and the
  * lookups load makes (a bus accessor by address, how many functions share
  * its name, a variable in a given module). Expected values by hand. */

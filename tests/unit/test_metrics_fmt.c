@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The Prometheus exposition (loader/metrics_fmt.c): every series under a
+/* The Prometheus exposition (lib/metrics_fmt.c): every series under a
  * HELP and TYPE of its own family, counters ending in _total, label values
  * escaped, the per-rule counts with device, vm, rule and action. When
  * promtool is installed (make test installs it), it checks the output too. */

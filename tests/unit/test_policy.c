@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Policy parser: loader/policy.c through cf_policy_parse,
+/* Policy parser: lib/policy.c through cf_policy_parse,
  * cf_policy_load_file, cf_selector_text and cf_policy_describe. Run with the
  * repository root as the working directory (policy/default.policy is read
  * by relative path). */

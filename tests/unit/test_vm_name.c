@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Naming the VM behind a write (loader/vm_name.c): QEMU's -name in its
+/* Naming the VM behind a write (lib/vm_name.c): QEMU's -name in its
  * forms, libvirt's machine scope in /proc/PID/cgroup, the start time that
  * tells a reused pid apart. Expected names are written out by hand. */
 #include <stdarg.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Where each rule lands on a device (loader/landing.h), from its config
+/* Where each rule lands on a device (lib/landing.h), from its config
  * space bytes: pure, for the unit tests too. */
 #include <string.h>
 #include "cfg_caps.h"

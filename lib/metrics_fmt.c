@@ -158,7 +158,7 @@ void cf_metrics_write(FILE *f, const struct cf_metrics_in *in)
 	fprintf(f, "cfgfilter_host_refused_writes_total{reason=\"undecodable_call\"} %llu\n",
 		(unsigned long long)s->refused_undecodable_call);
 	one(f, "cfgfilter_hw_full_total", "counter",
-	    "Hardware-view dwords the map had no room for (their protected bits are refused).",
+	    "Devices the hardware view had no room for (their protected bits are refused).",
 	    s->hw_full);
 	one(f, "cfgfilter_virtualized_reads_total", "counter",
 	    "Reads whose virtualized bits were replaced by the writer's own.", s->virt_reads);
