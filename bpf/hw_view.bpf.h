@@ -24,15 +24,6 @@ static __noinline bool bus_hooked(struct pci_bus *bus)
 	       (rd == cf_bus_read_fn[1] && wr == cf_bus_write_fn[1]);
 }
 
-/* Follow every dword of a device the seed reads. A function of its own:
- * its loop over the dwords is verified once, not once per path. */
-__noinline int cf_follow_all(struct cf_hw_device *hd)
-{
-	if (hd)
-		cf_dev_follow_all(hd);
-	return 0;
-}
-
 /* The device's record if (bus, devfn) is followed. A device the seeding
  * cfgfilter process reads becomes followed, whole: the seed reads every
  * dword, so every one is current once it is done. */
@@ -54,7 +45,7 @@ static __always_inline struct cf_hw_device *followed_device(__u64 bus, __u32 dev
 	seed->seen = 1; /* this device's bus is followed */
 	hd->pcie = seed->pcie;
 	hd->pm = seed->pm;
-	cf_follow_all(hd);
+	cf_dev_follow_all(hd);
 	hd->caps.state = CF_CAPS_NONE; /* rebuilt from what the seed reads */
 	return hd;
 }

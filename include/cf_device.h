@@ -6,12 +6,13 @@
  * these, and the unit tests drive the same functions against a model of
  * what the device holds (tests/unit/test_device.c).
  *
- * The one rule every function keeps: a byte the record calls known, in a
- * dword it follows, is what the device holds. Hence a reset moves the
- * generation on (everything seen before is void), a dword is forgotten
- * before it joins the followed ones, and a device followed only in part is
- * followed whole again only after the dwords it did not follow are
- * forgotten. */
+ * The rules every function keeps: a byte the record calls known, in a
+ * dword it follows, is what the device holds; a dword it does not follow
+ * is not known. Hence a reset moves the generation on (everything seen
+ * before is void), and a device narrowed to some dwords forgets the
+ * others, so a dword that joins the followed ones later, or all of them
+ * when the seed follows the device whole again, brings nothing stale: one
+ * store, not a loop where interrupts are off. */
 #ifndef CF_DEVICE_H
 #define CF_DEVICE_H
 
@@ -21,9 +22,6 @@
 
 #ifndef cf_read_once
 #define cf_read_once(x) (*(volatile typeof(x) *)&(x))
-#endif
-#ifndef __BPF__
-#define barrier_var(x) __asm__ __volatile__("" : "+r"(x))
 #endif
 
 struct cf_hw_device {
@@ -68,8 +66,15 @@ static __always_inline void cf_dev_note(struct cf_hw_device *d, __u32 gen, __u32
 	for (int i = 0; i < 2; i++) {
 		old = cf_read_once(*word);
 		new = cf_hw_word_record(old, gen, where & 3, size, value, is_read);
-		if (new == old || __sync_val_compare_and_swap(word, old, new) == old)
+		if (new == old)
 			return;
+		if (__sync_val_compare_and_swap(word, old, new) == old) {
+			/* narrowed meanwhile (cf_dev_narrow): the narrowing CPU
+			 * may have forgotten the word before this store */
+			if (!cf_dev_follows(d, where))
+				__sync_lock_test_and_set(word, 0);
+			return;
+		}
 	}
 	__sync_lock_test_and_set(word, 0);
 }
@@ -96,19 +101,15 @@ static __always_inline __u32 cf_dev_bytes(struct cf_hw_device *d, __u32 gen, __u
 	return cf_hw_bytes(lo.value, hi.value, shift, len);
 }
 
-/* Follow dword `dw` from now on. Its value, from a time it may not have
- * been followed, is forgotten first: until the bus carries it again it is
- * unknown, never stale. */
+/* Follow dword `dw` of a narrowed device from now on. It was forgotten
+ * when the device was narrowed (cf_dev_narrow) and not seen since: it is
+ * unknown until the bus carries it. */
 static __always_inline void cf_dev_follow_dword(struct cf_hw_device *d, __u32 dw)
 {
-	__u64 bit = 1ull << (dw & 63), was;
+	__u64 bit = 1ull << (dw & 63);
 
-	if (d->followed[cf_dword_word(dw)] & bit)
-		return;
-	__sync_lock_test_and_set(cf_dev_word(d, dw * 4), 0);
-	/* used, so the OR is the fetching one, which is fully ordered */
-	was = __sync_fetch_and_or(&d->followed[cf_dword_word(dw)], bit);
-	barrier_var(was);
+	if (!(d->followed[cf_dword_word(dw)] & bit))
+		__sync_fetch_and_or(&d->followed[cf_dword_word(dw)], bit);
 }
 
 /* The dwords whose writes start a reset (Device Control, PMCSR). */
@@ -122,9 +123,22 @@ static __always_inline __u32 cf_dev_pmcsr_dword(__u32 pm)
 	return (pm + 4) >> 2;
 }
 
+/* Follow only the dwords in `followed` from now on, and forget the
+ * others: they are not seen while the device is narrowed. A bus hook that
+ * stored a word just before is caught by cf_dev_note's second look. */
+static __always_inline void cf_dev_narrow(struct cf_hw_device *d)
+{
+	__sync_lock_test_and_set(&d->followed_only, 1);
+	for (__u32 dw = 0; dw < CF_CFG_DWORDS; dw++)
+		if (!((d->followed[cf_dword_word(dw)] >> (dw & 63)) & 1))
+			__sync_lock_test_and_set(&d->hw[dw], 0);
+}
+
 /* Before a plan decides, the device follows its dwords and its reset
  * registers: a device followed whole is narrowed to them (every dword was
- * followed, so none is stale), one followed in part gains them. */
+ * followed, so none is stale), one followed in part gains them. Runs
+ * where a plan is compiled: vfio's write path and the refusing hook, where
+ * interrupts are on. */
 static __always_inline void cf_dev_follow_plan(struct cf_hw_device *d, const struct cf_plan *p,
 					       __u32 pcie, __u32 pm)
 {
@@ -140,7 +154,7 @@ static __always_inline void cf_dev_follow_plan(struct cf_hw_device *d, const str
 		if (pm)
 			__sync_fetch_and_or(&d->followed[cf_dword_word(cf_dev_pmcsr_dword(pm))],
 					    1ull << (cf_dev_pmcsr_dword(pm) & 63));
-		d->followed_only = 1;
+		cf_dev_narrow(d);
 		return;
 	}
 	for (__u32 i = 0; i < CF_MAX_RULES; i++) {
@@ -154,16 +168,13 @@ static __always_inline void cf_dev_follow_plan(struct cf_hw_device *d, const str
 		cf_dev_follow_dword(d, cf_dev_pmcsr_dword(pm));
 }
 
-/* Follow every dword again (the loader's seed, which reads them all):
- * those not followed until now are forgotten first. */
+/* Follow every dword again (the loader's seed, which reads them all).
+ * Those not followed until now were forgotten when the device was
+ * narrowed, so they are unknown until the bus carries them. */
 static __always_inline void cf_dev_follow_all(struct cf_hw_device *d)
 {
-	if (!cf_read_once(d->followed_only))
-		return;
-	for (__u32 dw = 0; dw < CF_CFG_DWORDS; dw++)
-		if (!((d->followed[cf_dword_word(dw)] >> (dw & 63)) & 1))
-			__sync_lock_test_and_set(&d->hw[dw], 0);
-	__sync_lock_test_and_set(&d->followed_only, 0);
+	if (cf_read_once(d->followed_only))
+		__sync_lock_test_and_set(&d->followed_only, 0);
 }
 
 /* Does [where, where + size) write `bit` of the byte at `at`? */
