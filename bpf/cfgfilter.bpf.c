@@ -32,6 +32,10 @@
 #include "cf_decide.h"
 #include "cf_plan.h"
 #include "cf_caps.h"
+/* cf_device.h's loop over a record's dwords, under bpf_loop (below) */
+struct cf_hw_device;
+static void cf_bpf_forget_unfollowed(struct cf_hw_device *d);
+#define cf_dev_forget_unfollowed cf_bpf_forget_unfollowed
 #include "cf_device.h"
 
 char LICENSE[] SEC("license") = "GPL"; /* bpf_probe_write_user is GPL-only */
@@ -43,6 +47,25 @@ char LICENSE[] SEC("license") = "GPL"; /* bpf_probe_write_user is GPL-only */
 #include "engine.bpf.h"
 #include "deny.bpf.h"
 #include "hw_view.bpf.h"
+
+struct cf_dword_loop {
+	struct cf_hw_device *d;
+};
+
+static long forget_step(__u32 dw, void *ctx)
+{
+	struct cf_dword_loop *l = ctx;
+
+	cf_dev_forget_if_unfollowed(l->d, dw);
+	return 0;
+}
+
+static void cf_bpf_forget_unfollowed(struct cf_hw_device *d)
+{
+	struct cf_dword_loop l = { .d = d };
+
+	bpf_loop(CF_CFG_DWORDS, forget_step, &l, 0);
+}
 
 SEC("fentry/vfio_pci_config_rw")
 int BPF_PROG(cfgfilter_write, struct vfio_pci_core_device *vdev, char *buf, size_t count,

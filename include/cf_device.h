@@ -123,15 +123,31 @@ static __always_inline __u32 cf_dev_pmcsr_dword(__u32 pm)
 	return (pm + 4) >> 2;
 }
 
+/* Forget dword `dw` unless it is followed. */
+static __always_inline void cf_dev_forget_if_unfollowed(struct cf_hw_device *d, __u32 dw)
+{
+	if (!((d->followed[cf_dword_word(dw)] >> (dw & 63)) & 1))
+		__sync_lock_test_and_set(cf_dev_word(d, dw * 4), 0);
+}
+
+/* ... for every dword. The BPF side defines cf_dev_forget_unfollowed as
+ * the same step under bpf_loop, which the verifier checks once rather than
+ * once per dword. */
+#ifndef cf_dev_forget_unfollowed
+static __always_inline void cf_dev_forget_unfollowed(struct cf_hw_device *d)
+{
+	for (__u32 dw = 0; dw < CF_CFG_DWORDS; dw++)
+		cf_dev_forget_if_unfollowed(d, dw);
+}
+#endif
+
 /* Follow only the dwords in `followed` from now on, and forget the
  * others: they are not seen while the device is narrowed. A bus hook that
  * stored a word just before is caught by cf_dev_note's second look. */
 static __always_inline void cf_dev_narrow(struct cf_hw_device *d)
 {
 	__sync_lock_test_and_set(&d->followed_only, 1);
-	for (__u32 dw = 0; dw < CF_CFG_DWORDS; dw++)
-		if (!((d->followed[cf_dword_word(dw)] >> (dw & 63)) & 1))
-			__sync_lock_test_and_set(&d->hw[dw], 0);
+	cf_dev_forget_unfollowed(d);
 }
 
 /* Before a plan decides, the device follows its dwords and its reset
