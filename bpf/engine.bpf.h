@@ -493,12 +493,15 @@ static __always_inline struct cf_hw_device *hw_device_get(const struct cf_dev_ke
 	return hd;
 }
 
-/* The device's generation; the device is followed from here on (its
- * capability offsets recorded for reset detection). */
+/* The device's generation (its capability offsets recorded for reset
+ * detection). Only vfio's open and the loader's seed make a device
+ * followed, after checking both of its bus's accessors are hooked: a
+ * device without a record has no known value, and its protected bits are
+ * refused. */
 static __always_inline __u32 hw_device_gen(const struct cf_dev_info *d)
 {
 	struct cf_dev_key k = { .bus = d->bus, .devfn = d->devfn };
-	struct cf_hw_device *hd = hw_device_get(&k);
+	struct cf_hw_device *hd = bpf_map_lookup_elem(&cfgf_hw_devices, &k);
 
 	if (!hd)
 		return 0;

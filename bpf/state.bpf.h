@@ -137,9 +137,9 @@ struct {
 } cfgf_deny_verdict SEC(".maps");
 
 /* Devices whose config traffic is followed (include/cf_device.h): vfio
- * devices, added when vfio opens one, when it is first written through
- * vfio, and by the loader's reads of sysfs `config` (cfgf_hw_seed) at load
- * and apply. A plain hash, not an LRU: nothing a decision needs is evicted
+ * devices, added when vfio opens one and by the loader's reads of sysfs
+ * `config` (cfgf_hw_seed) at load and apply, each only on a bus whose two
+ * accessors are hooked. A plain hash, not an LRU: nothing a decision needs is evicted
  * by other traffic. A device with no room is not followed (counted
  * hw_full), and the refusing hook refuses writes to its protected bits. */
 struct {

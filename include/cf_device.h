@@ -101,15 +101,17 @@ static __always_inline __u32 cf_dev_bytes(struct cf_hw_device *d, __u32 gen, __u
 	return cf_hw_bytes(lo.value, hi.value, shift, len);
 }
 
-/* Follow dword `dw` of a narrowed device from now on. It was forgotten
- * when the device was narrowed (cf_dev_narrow) and not seen since: it is
- * unknown until the bus carries it. */
+/* Follow dword `dw` of a narrowed device from now on. It is forgotten
+ * first: a narrowing still running on another CPU may not have reached
+ * it, and writes to it went unseen since that narrowing began. */
 static __always_inline void cf_dev_follow_dword(struct cf_hw_device *d, __u32 dw)
 {
 	__u64 bit = 1ull << (dw & 63);
 
-	if (!(d->followed[cf_dword_word(dw)] & bit))
-		__sync_fetch_and_or(&d->followed[cf_dword_word(dw)], bit);
+	if (d->followed[cf_dword_word(dw)] & bit)
+		return;
+	__sync_lock_test_and_set(cf_dev_word(d, dw * 4), 0);
+	__sync_fetch_and_or(&d->followed[cf_dword_word(dw)], bit);
 }
 
 /* The dwords whose writes start a reset (Device Control, PMCSR). */
@@ -143,11 +145,14 @@ static __always_inline void cf_dev_forget_unfollowed(struct cf_hw_device *d)
 
 /* Follow only the dwords in `followed` from now on, and forget the
  * others: they are not seen while the device is narrowed. A bus hook that
- * stored a word just before is caught by cf_dev_note's second look. */
-static __always_inline void cf_dev_narrow(struct cf_hw_device *d)
+ * stored a word just before is caught by cf_dev_note's second look.
+ * Returns 1 if another compile narrowed the device first. */
+static __always_inline int cf_dev_narrow(struct cf_hw_device *d)
 {
-	__sync_lock_test_and_set(&d->followed_only, 1);
+	int was = __sync_lock_test_and_set(&d->followed_only, 1);
+
 	cf_dev_forget_unfollowed(d);
+	return was;
 }
 
 /* Before a plan decides, the device follows its dwords and its reset
@@ -170,7 +175,19 @@ static __always_inline void cf_dev_follow_plan(struct cf_hw_device *d, const str
 		if (pm)
 			__sync_fetch_and_or(&d->followed[cf_dword_word(cf_dev_pmcsr_dword(pm))],
 					    1ull << (cf_dev_pmcsr_dword(pm) & 63));
-		cf_dev_narrow(d);
+		if (cf_dev_narrow(d)) {
+			/* another compile narrowed it between this one's look and
+			 * its bits: what this one added may have gone unseen since */
+			for (__u32 i = 0; i < CF_MAX_RULES; i++) {
+				if (i >= n)
+					break;
+				__sync_lock_test_and_set(cf_dev_word(d, p->regs[i].reg), 0);
+			}
+			if (pcie)
+				__sync_lock_test_and_set(cf_dev_word(d, pcie + 8), 0);
+			if (pm)
+				__sync_lock_test_and_set(cf_dev_word(d, pm + 4), 0);
+		}
 		return;
 	}
 	for (__u32 i = 0; i < CF_MAX_RULES; i++) {

@@ -146,7 +146,7 @@ $VC $E P2 0x04 $h0 >/dev/null
 # is rebuilt from what the kernel restores.
 N=$(find_dev 1b36 0010)
 bind_vfio "$N"
-# the sum of the watched devices' generations (only the device under test
+# the sum of the followed devices' generations (only the device under test
 # is reset while it is taken)
 gen_of() { awk -F'[:,]' '/"gen"/ { s += $2 } END { print s + 0 }' "$1"; }
 # The FLR is the guest's write to DEVCTL, which a rule covers (the default

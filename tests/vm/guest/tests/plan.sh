@@ -5,7 +5,7 @@
 # masked all the same after each event that has to void it: policy apply, a plan built on another vfio
 # open, close and re-open, a hot-added device. The first case shows such a
 # plan does decide when nothing voids it, so every other case can fail.
-# Then the hot paths' copies across an apply, and the exact counts per device and rule, with the ring buffer full.
+# Then the plan and the followed dwords across an apply, and the exact counts per device and rule, with the ring buffer full.
 . ./lib.sh
 P=/tmp/plan
 mkdir -p $P
