@@ -145,14 +145,22 @@ static __always_inline void cf_dev_forget_unfollowed(struct cf_hw_device *d)
 
 /* Follow only the dwords in `followed` from now on, and forget the
  * others: they are not seen while the device is narrowed. A bus hook that
- * stored a word just before is caught by cf_dev_note's second look.
- * Returns 1 if another compile narrowed the device first. */
-static __always_inline int cf_dev_narrow(struct cf_hw_device *d)
+ * stored a word just before is caught by cf_dev_note's second look. */
+static __always_inline void cf_dev_narrow(struct cf_hw_device *d)
 {
-	int was = __sync_lock_test_and_set(&d->followed_only, 1);
-
+	__sync_lock_test_and_set(&d->followed_only, 1);
 	cf_dev_forget_unfollowed(d);
-	return was;
+}
+
+/* Add `bits` to word i of a device followed whole. 1 if this set a bit
+ * that was not set after another compile had begun narrowing the device:
+ * that dword may have gone unseen since. (The OR's result is used, so it
+ * is the fetching one, fully ordered before the look at followed_only.) */
+static __always_inline int cf_dev_add_followed(struct cf_hw_device *d, __u32 i, __u64 bits)
+{
+	__u64 old = __sync_fetch_and_or(&d->followed[i & (CF_CFG_DWORDS / 64 - 1)], bits);
+
+	return (bits & ~old) && cf_read_once(d->followed_only);
 }
 
 /* Before a plan decides, the device follows its dwords and its reset
@@ -166,18 +174,21 @@ static __always_inline void cf_dev_follow_plan(struct cf_hw_device *d, const str
 	__u32 n = p->nregs;
 
 	if (!cf_read_once(d->followed_only)) {
+		int late = 0;
+
 		/* OR-ing in keeps any bit another compile set meanwhile */
 		for (int i = 0; i < CF_CFG_DWORDS / 64; i++)
-			__sync_fetch_and_or(&d->followed[i], p->dwords[i]);
+			late |= cf_dev_add_followed(d, i, p->dwords[i]);
 		if (pcie)
-			__sync_fetch_and_or(&d->followed[cf_dword_word(cf_dev_devctl_dword(pcie))],
-					    1ull << (cf_dev_devctl_dword(pcie) & 63));
+			late |= cf_dev_add_followed(d, cf_dword_word(cf_dev_devctl_dword(pcie)),
+						    1ull << (cf_dev_devctl_dword(pcie) & 63));
 		if (pm)
-			__sync_fetch_and_or(&d->followed[cf_dword_word(cf_dev_pmcsr_dword(pm))],
-					    1ull << (cf_dev_pmcsr_dword(pm) & 63));
-		if (cf_dev_narrow(d)) {
-			/* another compile narrowed it between this one's look and
-			 * its bits: what this one added may have gone unseen since */
+			late |= cf_dev_add_followed(d, cf_dword_word(cf_dev_pmcsr_dword(pm)),
+						    1ull << (cf_dev_pmcsr_dword(pm) & 63));
+		cf_dev_narrow(d);
+		if (late) {
+			/* another compile narrowed it before this one's bits: what
+			 * this one added may have gone unseen since */
 			for (__u32 i = 0; i < CF_MAX_RULES; i++) {
 				if (i >= n)
 					break;
