@@ -1,4 +1,5 @@
-# vfio-cfgfilter build. `make` builds build/cfgfilter; `make test` runs every
+# vfio-cfgfilter build. `make` builds build/cfgfilter and
+# build/cfgfilter-exporter; `make test` runs every
 # test (unit + VM); `make demo` runs the demo in a VM. V=1 shows commands.
 BUILD      := build
 CLANG      ?= clang
@@ -11,7 +12,9 @@ CFLAGS     ?= -O2 -g
 CFLAGS     += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Iinclude -Ilib -Iloader -I$(BUILD)
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Wno-unused-function \
               -Iinclude -Ibpf -I$(BUILD)
-LDLIBS     := -lbpf -lelf -lz -ljansson -lmicrohttpd -lsystemd -lcap -lpthread
+LDLIBS     := -lbpf -lelf -lz -ljansson -lpthread
+# only the exporter serves HTTP, writes the journal and drops privileges
+EXPORTER_LDLIBS := -lmicrohttpd -lsystemd -lcap
 
 ifeq ($(V),1)
 Q =
@@ -30,14 +33,17 @@ LIB_OBJS    := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRCS))
 LIB         := $(BUILD)/libcfgfilter.a
 LOADER_SRCS := $(wildcard loader/*.c)
 LOADER_OBJS := $(patsubst loader/%.c,$(BUILD)/loader/%.o,$(LOADER_SRCS))
+# the loader's pieces but its main, which the exporter links too
+LOADER_LIB  := $(BUILD)/libcfgfilter-loader.a
+EXPORTER_OBJS := $(patsubst exporter/%.c,$(BUILD)/exporter/%.o,$(wildcard exporter/*.c))
 UNIT_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all clean deps test unit-test vm-test demo bench install uninstall
 .DELETE_ON_ERROR:
 
-all: $(BUILD)/cfgfilter $(BUILD)/vfio-client $(BUILD)/vfio-client32
+all: $(BUILD)/cfgfilter $(BUILD)/cfgfilter-exporter $(BUILD)/vfio-client $(BUILD)/vfio-client32
 
-$(BUILD) $(BUILD)/loader $(BUILD)/lib $(BUILD)/tests:
+$(BUILD) $(BUILD)/loader $(BUILD)/exporter $(BUILD)/lib $(BUILD)/tests:
 	$(Q)mkdir -p $@
 
 $(BUILD)/vmlinux.h: | $(BUILD)
@@ -62,6 +68,10 @@ $(BUILD)/loader/%.o: loader/%.c Makefile $(wildcard loader/*.h) $(wildcard lib/*
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
+$(BUILD)/exporter/%.o: exporter/%.c Makefile $(wildcard exporter/*.h) $(wildcard loader/*.h) $(wildcard lib/*.h) $(wildcard include/*.h) $(BUILD)/cfgfilter.skel.h $(BUILD)/bus_ops.skel.h | $(BUILD)/exporter
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
 $(BUILD)/lib/%.o: lib/%.c Makefile $(wildcard lib/*.h) $(wildcard include/*.h) | $(BUILD)/lib
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
@@ -70,9 +80,17 @@ $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)$(AR) rcs $@ $^
 
-$(BUILD)/cfgfilter: $(LOADER_OBJS) $(LIB)
+$(LOADER_LIB): $(filter-out $(BUILD)/loader/main.o,$(LOADER_OBJS))
+	$(call msg,AR,$@)
+	$(Q)$(AR) rcs $@ $^
+
+$(BUILD)/cfgfilter: $(BUILD)/loader/main.o $(LOADER_LIB) $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $(LOADER_OBJS) $(LIB) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/cfgfilter-exporter: $(EXPORTER_OBJS) $(LOADER_LIB) $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) $(EXPORTER_LDLIBS) -o $@
 
 $(BUILD)/vfio-client: tests/vfio-client/vfio-client.c | $(BUILD)
 	$(call msg,CC,$@)
@@ -158,8 +176,9 @@ SBINDIR    := $(PREFIX)/sbin
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
 SHAREDIR   := $(PREFIX)/share
 
-install: $(BUILD)/cfgfilter
+install: $(BUILD)/cfgfilter $(BUILD)/cfgfilter-exporter
 	install -D -m 0755 $(BUILD)/cfgfilter $(DESTDIR)$(SBINDIR)/cfgfilter
+	install -D -m 0755 $(BUILD)/cfgfilter-exporter $(DESTDIR)$(SBINDIR)/cfgfilter-exporter
 	for u in cfgfilter cfgfilter-exporter; do \
 		sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 			systemd/$$u.service.in > $(BUILD)/$$u.service && \
@@ -167,8 +186,9 @@ install: $(BUILD)/cfgfilter
 	done
 	install -D -m 0644 systemd/cfgfilter.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/cfgfilter.conf
 	install -D -m 0644 docs/cfgfilter.8 $(DESTDIR)$(SHAREDIR)/man/man8/cfgfilter.8
-	install -D -m 0644 completions/cfgfilter \
-		$(DESTDIR)$(SHAREDIR)/bash-completion/completions/cfgfilter
+	for c in cfgfilter cfgfilter-exporter; do \
+		install -D -m 0644 completions/$$c $(DESTDIR)$(SHAREDIR)/bash-completion/completions/$$c || exit 1; \
+	done
 	install -D -m 0644 dashboards/cfgfilter.json $(DESTDIR)$(SHAREDIR)/cfgfilter/dashboards/cfgfilter.json
 	install -D -m 0644 alerts/cfgfilter.rules.yml $(DESTDIR)$(SHAREDIR)/cfgfilter/alerts/cfgfilter.rules.yml
 	install -D -m 0644 policy/default.policy $(DESTDIR)$(SHAREDIR)/cfgfilter/default.policy
@@ -176,9 +196,11 @@ install: $(BUILD)/cfgfilter
 		install -D -m 0644 policy/default.policy $(DESTDIR)$(SYSCONFDIR)/cfgfilter/cfgfilter.policy
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/cfgfilter $(DESTDIR)$(UNITDIR)/cfgfilter.service \
+	rm -f $(DESTDIR)$(SBINDIR)/cfgfilter $(DESTDIR)$(SBINDIR)/cfgfilter-exporter \
+		$(DESTDIR)$(UNITDIR)/cfgfilter.service \
 		$(DESTDIR)$(UNITDIR)/cfgfilter-exporter.service \
 		$(DESTDIR)$(PREFIX)/lib/sysusers.d/cfgfilter.conf \
 		$(DESTDIR)$(SHAREDIR)/man/man8/cfgfilter.8 \
-		$(DESTDIR)$(SHAREDIR)/bash-completion/completions/cfgfilter
+		$(DESTDIR)$(SHAREDIR)/bash-completion/completions/cfgfilter \
+		$(DESTDIR)$(SHAREDIR)/bash-completion/completions/cfgfilter-exporter
 	rm -rf $(DESTDIR)$(SHAREDIR)/cfgfilter

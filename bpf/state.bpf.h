@@ -13,7 +13,7 @@
  * metadata lives here. */
 volatile char bpf_metadata_cfgfilter_version[] SEC(".data.rodata") = CF_VERSION;
 volatile char bpf_metadata_policy_hash[17] SEC(".data.rodata") = "";
-/* A copy of the live policy for observers (cfgfilter serve), which hold
+/* A copy of the live policy for observers (cfgfilter-exporter), which hold
  * this map read-only and cannot open pins; the programs never read it. */
 volatile char cf_live_policy[sizeof(struct cf_policy)] SEC(".data.rodata");
 

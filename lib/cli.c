@@ -59,14 +59,13 @@ static void set_global(struct cf_globals *g, const char *name)
 		g->version = 1;
 }
 
-int cf_cli_parse(const struct cf_command *cmds, int argc, char **argv, struct cf_parsed *p,
-		 struct cf_globals *g, char *err, size_t errlen)
+/* The words after the program name, from command level `level` (NULL: a
+ * tool with no commands, already in p->cmd). */
+static int parse_words(const struct cf_command *level, int argc, char **argv,
+		       struct cf_parsed *p, struct cf_globals *g, char *err, size_t errlen)
 {
-	const struct cf_command *level = cmds;
 	int options_done = 0;
 
-	memset(p, 0, sizeof(*p));
-	memset(g, 0, sizeof(*g));
 	for (int i = 0; i < argc; i++) {
 		const char *w = argv[i], *value;
 		int k;
@@ -162,6 +161,25 @@ int cf_cli_parse(const struct cf_command *cmds, int argc, char **argv, struct cf
 	return 0;
 }
 
+int cf_cli_parse(const struct cf_command *cmds, int argc, char **argv, struct cf_parsed *p,
+		 struct cf_globals *g, char *err, size_t errlen)
+{
+	memset(p, 0, sizeof(*p));
+	memset(g, 0, sizeof(*g));
+	return parse_words(cmds, argc, argv, p, g, err, errlen);
+}
+
+int cf_cli_parse_tool(const struct cf_command *tool, int argc, char **argv, struct cf_parsed *p,
+		      struct cf_globals *g, char *err, size_t errlen)
+{
+	memset(p, 0, sizeof(*p));
+	memset(g, 0, sizeof(*g));
+	p->cmd = tool;
+	p->path = tool->name;
+	p->tool = 1;
+	return parse_words(NULL, argc, argv, p, g, err, errlen);
+}
+
 const char *cf_cli_opt(const struct cf_parsed *p, const char *name)
 {
 	for (int i = 0; p->cmd && p->cmd->opts && p->cmd->opts[i].name && i < CF_MAX_OPTS; i++)
@@ -224,7 +242,7 @@ void cf_cli_help(FILE *f, const struct cf_command *cmds, const struct cf_parsed 
 		list_cmds(f, c->subs, p->path);
 		return;
 	}
-	fprintf(f, "usage: cfgfilter %s", p->path);
+	fprintf(f, "usage: %s%s", p->tool ? "" : "cfgfilter ", p->path);
 	for (int i = 0; c->opts && c->opts[i].name; i++)
 		opt_usage(f, &c->opts[i]);
 	fprintf(f, "%s%s\n%s\n", c->args ? " " : "", c->args ? c->args : "", c->help);
@@ -234,6 +252,6 @@ void cf_cli_help(FILE *f, const struct cf_command *cmds, const struct cf_parsed 
 		fprintf(f, "\noptions:\n");
 		opt_lines(f, c->opts);
 	}
-	fprintf(f, "\noptions (any command):\n");
+	fprintf(f, "\noptions%s:\n", p->tool ? " (common)" : " (any command)");
 	opt_lines(f, cf_global_opts);
 }

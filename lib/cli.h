@@ -47,6 +47,7 @@ struct cf_parsed {
 	const char *val[CF_MAX_OPTS]; /* by option index: its value, "" for a flag; NULL: unset */
 	const char *pos[CF_MAX_POS];
 	int npos;
+	int tool; /* parsed by cf_cli_parse_tool: no command word */
 	char path_buf[64];
 };
 
@@ -58,6 +59,11 @@ struct cf_parsed {
  * is the command asked about (NULL: the whole tool). */
 int cf_cli_parse(const struct cf_command *cmds, int argc, char **argv, struct cf_parsed *p,
 		 struct cf_globals *g, char *err, size_t errlen);
+
+/* The same for a tool with no commands (cfgfilter-exporter): `tool` is
+ * the whole tool, its name the program's. */
+int cf_cli_parse_tool(const struct cf_command *tool, int argc, char **argv, struct cf_parsed *p,
+		      struct cf_globals *g, char *err, size_t errlen);
 
 /* An option's value as parsed: the value, "" for a set flag, NULL if unset. */
 const char *cf_cli_opt(const struct cf_parsed *p, const char *name);

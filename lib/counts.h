@@ -16,7 +16,7 @@ struct cf_count_row {
 /* Every row, sorted by device then rule; *rows is malloc'd. -1 with a
  * message if the map cannot be read. */
 int cf_counts_read(struct cf_count_row **rows, size_t *n);
-/* The same from the counts map at fd (serve holds it read-only); no message. */
+/* The same from the counts map at fd (the exporter holds it read-only); no message. */
 int cf_counts_read_fd(int fd, struct cf_count_row **rows, size_t *n);
 void cf_counts_print(FILE *f, const struct cf_count_row *rows, size_t n);
 json_t *cf_counts_json(const struct cf_count_row *rows, size_t n);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* The Prometheus text exposition (format 0.0.4) of what the filter counts:
- * pure, from a snapshot, so `metrics`, `serve` and the unit tests share it. */
+ * pure, from a snapshot, so `metrics`, cfgfilter-exporter and the unit tests share it. */
 #ifndef CF_METRICS_FMT_H
 #define CF_METRICS_FMT_H
 
@@ -28,8 +28,8 @@ struct cf_metrics_in {
 	const struct cf_metrics_prog *progs;
 	size_t nprogs;
 	bool bpf_stats;
-	bool serving;                 /* `serve`: its own series too */
-	unsigned long long events_read; /* serve: events drained from the ring buffer */
+	bool serving;                 /* the exporter: its own series too */
+	unsigned long long events_read; /* the exporter: events drained from the ring buffer */
 };
 
 void cf_metrics_write(FILE *f, const struct cf_metrics_in *in);

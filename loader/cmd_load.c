@@ -334,7 +334,7 @@ static int run(const struct cf_parsed *p, struct load *l)
 	}
 	/* The pins (mode 0600) are root's alone: they give the policy, the
 	 * events and the counters. The directory may be searched, not listed,
-	 * so `serve`, no longer root, can still see which links are pinned. */
+	 * so cfgfilter-exporter, no longer root, can still see which links are pinned. */
 	if (mkdir(CF_PIN_DIR, 0711) && errno != EEXIST)
 		return cf_err("cannot create %s: %s", CF_PIN_DIR, strerror(errno));
 	if (chmod(CF_PIN_DIR, 0711))

@@ -12,6 +12,5 @@ int cmd_policy_check(const struct cf_parsed *p);
 int cmd_policy_show(const struct cf_parsed *p);
 int cmd_policy_apply(const struct cf_parsed *p);
 int cmd_metrics(const struct cf_parsed *p);
-int cmd_serve(const struct cf_parsed *p);
 
 #endif

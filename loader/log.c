@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Messages: one line each, "cfgfilter: ..."; libbpf's own only with -v. */
+/* Messages: one line each, "cfgfilter: ..." (or cf_opts.prog); libbpf's own only with -v. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <bpf/libbpf.h>
@@ -9,6 +9,11 @@ struct cf_opts cf_opts;
 
 static char last_error[1024];
 
+static const char *prog(void)
+{
+	return cf_opts.prog ? cf_opts.prog : "cfgfilter";
+}
+
 int cf_err(const char *fmt, ...)
 {
 	va_list ap;
@@ -16,7 +21,7 @@ int cf_err(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(last_error, sizeof(last_error), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "cfgfilter: %s\n", last_error);
+	fprintf(stderr, "%s: %s\n", prog(), last_error);
 	return 1;
 }
 
@@ -35,7 +40,7 @@ void cf_warn(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("cfgfilter: warning: ", stderr);
+	fprintf(stderr, "%s: warning: ", prog());
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -47,7 +52,7 @@ void cf_info(const char *fmt, ...)
 	FILE *f = cf_opts.json ? stderr : stdout;
 	va_list ap;
 
-	fputs("cfgfilter: ", f);
+	fprintf(f, "%s: ", prog());
 	va_start(ap, fmt);
 	vfprintf(f, fmt, ap);
 	va_end(ap);

@@ -7,10 +7,11 @@ struct cf_opts {
 	int verbose; /* -v: libbpf and verifier detail */
 	int json;    /* -j: results as one JSON object on stdout */
 	int pretty;  /* -p: that JSON indented */
+	const char *prog; /* the messages' prefix; NULL: "cfgfilter" */
 };
 extern struct cf_opts cf_opts;
 
-/* "cfgfilter: <message>" on stderr; returns 1 so callers can `return cf_err(...)`.
+/* "PROG: <message>" on stderr (PROG: cf_opts.prog); returns 1 so callers can `return cf_err(...)`.
  * The last message is kept for the JSON result (cf_last_error). */
 int cf_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "cfgfilter: <message>" on stdout; on stderr with -j, where stdout is the

@@ -34,12 +34,6 @@ static const struct cf_option check_opts[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
-static const struct cf_option serve_opts[] = {
-	{ "listen", 'l', "IP:PORT", "serve /metrics there (default 127.0.0.1:9862: this host only)" },
-	{ "user", 'u', "USER", "run as USER once the filter's maps are open (default nobody)" },
-	{ NULL, 0, NULL, NULL },
-};
-
 static const struct cf_command policy_cmds[] = {
 	{ "check", "FILE", 1, 1, check_opts, "validate FILE, print what each rule compiles to",
 	  "As root, also warns of rules that match nothing on any vfio device bound now.\n",
@@ -69,10 +63,6 @@ static const struct cf_command commands[] = {
 	{ "policy", NULL, 0, 0, NULL, "check, show or apply a policy", NULL, NULL, policy_cmds },
 	{ "metrics", NULL, 0, 0, NULL, "print the Prometheus metrics once (textfile collector)",
 	  "Exit 3 when not loaded (the output then says cfgfilter_up 0).\n", cmd_metrics, NULL },
-	{ "serve", NULL, 0, 0, serve_opts, "serve /metrics over HTTP; events as JSON lines",
-	  "Opens the filter as root, then runs as --user with only CAP_BPF. Every event goes to\n"
-	  "stdout as a JSON line, and to the journal with CFGFILTER_* fields under systemd.\n",
-	  cmd_serve, NULL },
 	{ NULL },
 };
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* What `metrics` and `serve` read: descriptors opened once, as root, so
- * serve can go on without root. Maps are opened read-only (but the ring
+/* What `metrics` and cfgfilter-exporter read: descriptors opened once, as
+ * root, so the exporter can go on without it. Maps are opened read-only (but the ring
  * buffer, whose consumer position it moves); programs by id from their
  * links, for run counts, with no link held: `unload` still detaches. */
 #ifndef CF_OBSERVER_H
@@ -29,11 +29,11 @@ void cf_observer_close(struct cf_observer *o);
 void cf_observer_release(struct cf_observer *o);
 /* Is the filter still the one opened (its write link pinned)? */
 bool cf_observer_loaded(const struct cf_observer *o);
-/* The exposition, now. events_read: serve's drained events, else 0. */
+/* The exposition, now. events_read: the exporter's drained events, else 0. */
 int cf_observer_metrics(const struct cf_observer *o, FILE *f, bool serving,
 			unsigned long long events_read);
 
-/* cf_vm_resolve under the lock serve's two threads share. */
+/* cf_vm_resolve under the lock the exporter's two threads share. */
 void cf_vm_resolve_locked(unsigned int tgid, const char *comm, char *out, size_t outlen);
 
 #endif

@@ -195,6 +195,58 @@ static void test_help_and_version_need_no_command(void **state)
 	assert_null(r->p.cmd);
 }
 
+/* A tool with no commands (cfgfilter-exporter): its options straight
+ * after the program name, a word is an error, help names the program. */
+static const struct cf_option tool_opts[] = {
+	{ "listen", 'l', "IP:PORT", "where to listen" },
+	{ NULL, 0, NULL, NULL },
+};
+static const struct cf_command tool = { "exporter", NULL, 0, 0, tool_opts, "serve things",
+					NULL, run_stub, NULL };
+
+static struct result *parse_tool(int argc, char **argv)
+{
+	static struct result r;
+
+	memset(&r, 0, sizeof(r));
+	r.rc = cf_cli_parse_tool(&tool, argc, argv, &r.p, &r.g, r.err, sizeof(r.err));
+	return &r;
+}
+
+static void test_tool_without_commands(void **state)
+{
+	char *ok[] = { "-j", "--listen", "0.0.0.0:1" }, *eq[] = { "--listen=1.2.3.4:5" },
+	     *word[] = { "serve" }, *bad[] = { "--bogus" }, *help[] = { "-h" };
+	struct result *r = parse_tool(3, ok);
+	char *text = NULL;
+	size_t len;
+	FILE *f;
+
+	assert_int_equal(r->rc, 0);
+	assert_ptr_equal(r->p.cmd, &tool);
+	assert_string_equal(cf_cli_opt(&r->p, "listen"), "0.0.0.0:1");
+	assert_int_equal(r->g.json, 1);
+	r = parse_tool(1, eq);
+	assert_string_equal(cf_cli_opt(&r->p, "listen"), "1.2.3.4:5");
+	r = parse_tool(0, NULL);
+	assert_int_equal(r->rc, 0);
+	assert_null(cf_cli_opt(&r->p, "listen"));
+	r = parse_tool(1, word);
+	assert_int_equal(r->rc, -1);
+	assert_string_equal(r->err, "exporter: unexpected argument 'serve'");
+	r = parse_tool(1, bad);
+	assert_string_equal(r->err, "exporter: unknown option '--bogus'");
+	r = parse_tool(1, help);
+	assert_int_equal(r->g.help, 1);
+	f = open_memstream(&text, &len);
+	cf_cli_help(f, NULL, &r->p);
+	fclose(f);
+	assert_non_null(strstr(text, "usage: exporter [--listen IP:PORT]\nserve things\n"));
+	assert_non_null(strstr(text, "where to listen"));
+	assert_null(strstr(text, "cfgfilter"));
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -204,6 +256,7 @@ int main(void)
 		cmocka_unit_test(test_errors_say_what_and_where),
 		cmocka_unit_test(test_help_comes_from_the_tables),
 		cmocka_unit_test(test_help_and_version_need_no_command),
+		cmocka_unit_test(test_tool_without_commands),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -26,7 +26,7 @@ timeout_s=${timeout_s:-600}
 die() { echo "run-vm: $*" >&2; exit 1; }
 case $timeout_s in *[!0-9]*) die "vm-timeout '$timeout_s' in $scenario.sh is not a number of seconds: fix the scenario's header" ;; esac
 
-for f in cfgfilter vfio-client vfio-client32; do
+for f in cfgfilter cfgfilter-exporter vfio-client vfio-client32; do
 	[ -x "$build/$f" ] || die "$build/$f missing; run 'make' first"
 done
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not installed (apt-get install qemu-system-x86)"
@@ -61,6 +61,7 @@ copy_bin() { # copy a program and its shared libraries
 	done
 }
 copy_bin "$build/cfgfilter" cfgfilter/cfgfilter
+copy_bin "$build/cfgfilter-exporter" cfgfilter/cfgfilter-exporter
 copy_bin "$build/vfio-client" cfgfilter/vfio-client
 # static i386: no shared libraries to copy
 cp "$build/vfio-client32" "$root/cfgfilter/vfio-client32"

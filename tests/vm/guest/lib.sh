@@ -1,5 +1,6 @@
 # TAP helpers and VM set-up for guest scenarios (busybox sh).
 CF=/cfgfilter/cfgfilter
+CFX=/cfgfilter/cfgfilter-exporter
 VC=/cfgfilter/vfio-client
 VC32=/cfgfilter/vfio-client32   # the same client, static i386
 PIN=/sys/fs/bpf/cfgfilter

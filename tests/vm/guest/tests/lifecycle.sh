@@ -133,7 +133,7 @@ got=$($VC $E w2 exp+8 0x00e0 r2 exp+8 | val_of r2 0x0e8)
 is "$(hex4 $((got & 0xe0)))" 0x0000 "vfio-pci loaded again: the device is filtered again"
 
 # Other users: the pin directory is root's; others may search it, not list it.
-# searchable by others (serve, no longer root, checks which links are pinned), not listable;
+# searchable by others (cfgfilter-exporter, no longer root, checks which links are pinned), not listable;
 # the pins themselves are root's alone
 is "$(stat -c '%U %a' $PIN)" "root 711" "pin directory owned by root, mode 711"
 is "$(stat -c '%U %a' $PIN/policy_slot)" "root 600" "pins owned by root, mode 600"

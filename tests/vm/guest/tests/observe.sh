@@ -1,10 +1,10 @@
 # vm-needs: qemu prometheus
-# Observability with the real things: `cfgfilter serve` scraped by Debian's
+# Observability with the real things: `cfgfilter-exporter` scraped by Debian's
 # Prometheus, writes made by our client, by a client in a libvirt-style
 # machine scope, and by QEMU started with -name guest=...; every dashboard
 # panel's query returns data through Prometheus' HTTP API, the counters
 # equal the writes made, each alert fires when its condition is induced and
-# not before; serve runs unprivileged and survives bad HTTP input.
+# not before; the exporter runs unprivileged and survives bad HTTP input.
 . ./lib.sh
 P=/tmp/obs
 mkdir -p $P
@@ -17,17 +17,17 @@ $CF load --policy $P/obs.policy >/dev/null || { not_ok "load"; done_testing; exi
 M=http://127.0.0.1:9862/metrics
 API=http://127.0.0.1:9090/api/v1
 
-# --- serve: unprivileged, read-only -----------------------------------------
-$CF serve --listen 127.0.0.1:9862 --user nobody > $P/serve.out 2> $P/serve.err &
+# --- cfgfilter-exporter: unprivileged, read-only ----------------------------
+$CFX --listen 127.0.0.1:9862 --user nobody > $P/serve.out 2> $P/serve.err &
 SPID=$!
 i=0
 while ! wget -q -O $P/m0 $M 2>/dev/null && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
-check "serve answers /metrics" grep -q '^cfgfilter_up 1$' $P/m0
+check "the exporter answers /metrics" grep -q '^cfgfilter_up 1$' $P/m0
 # a row for the programs behind the last link pins too (the write hook is pinned last)
 check "/metrics: cfgfilter_write (the last link pin) attached" grep -q '^cfgfilter_program_attached{program="cfgfilter_write"} 1$' $P/m0
 check "/metrics: cfgfilter_deny (a link pin after the twelfth) attached" grep -q '^cfgfilter_program_attached{program="cfgfilter_deny"} 1$' $P/m0
-is "$(awk '/^Uid:/ {print $2 $3 $4 $5}' /proc/$SPID/status)" 65534655346553465534 "serve runs as nobody"
-is "$(awk '/^CapEff:/ {print $2}' /proc/$SPID/status)" 0000008000000000 "serve keeps CAP_BPF only"
+is "$(awk '/^Uid:/ {print $2 $3 $4 $5}' /proc/$SPID/status)" 65534655346553465534 "the exporter runs as nobody"
+is "$(awk '/^CapEff:/ {print $2}' /proc/$SPID/status)" 0000008000000000 "the exporter keeps CAP_BPF only"
 is "$(awk '/^CapPrm:/ {print $2}' /proc/$SPID/status)" 0000008000000000 "and cannot take any other back"
 links=0 rw=0 maps=0
 for fd in /proc/$SPID/fd/*; do
@@ -40,9 +40,9 @@ for fd in /proc/$SPID/fd/*; do
 		[ $(( 0$fl & 3 )) -ne 0 ] && rw=$((rw + 1)) ;;
 	esac
 done
-is "$links" 0 "serve holds no BPF link (unload still detaches)"
+is "$links" 0 "the exporter holds no BPF link (unload still detaches)"
 is "$rw" 1 "of its $maps map descriptors only the ring buffer's is writable"
-# the pins are root's alone: opening one takes DAC_OVERRIDE, which serve lacks
+# the pins are root's alone: opening one takes DAC_OVERRIDE, which the exporter lacks
 is "$(ls -ln $PIN | awk 'NR > 1 && ($1 != "-rw-------" || $3 != 0)' | wc -l)" 0 \
 	"every pin is mode 0600, owned by root"
 is "$(ls -ldn $PIN | awk '{print $1 $3}')" drwx--x--x0 "the pin directory can be searched, not listed"
@@ -70,7 +70,7 @@ firing() {
 # wait_for SECONDS CMD...: until CMD succeeds
 wait_for() { t=$1; shift; i=0; while ! "$@" && [ $i -lt $((t * 5)) ]; do sleep 0.2; i=$((i + 1)); done; "$@"; }
 target_up() { wget -q -O - $API/targets 2>/dev/null | grep -q '"health":"up"'; }
-check "Prometheus scrapes cfgfilter serve" wait_for 120 target_up
+check "Prometheus scrapes cfgfilter-exporter" wait_for 120 target_up
 sleep 3
 is "$(firing)" "" "no alert fires on a quiet host"
 
@@ -95,7 +95,7 @@ qemu_start $P "$E" -name guest=vm-obs,debug-threads=on
 check "QEMU (-name guest=vm-obs) holds the device" qemu_steady 0x8086
 dc=$(gr16 $((DV + 8)))
 for v in 0x00a0 0x0000 0x00a0 0x0000; do gw16 $((DV + 8)) $(( (dc & ~0x00e0) | v )) >/dev/null; done
-sleep 1 # serve names the VM while QEMU still runs
+sleep 1 # the exporter names the VM while QEMU still runs
 kill $QPID 2>/dev/null
 wait $QPID 2>/dev/null
 exec 3>&-
@@ -109,8 +109,8 @@ is "$(num cfgfilter_denied_writes_total vfio-client hdr.command.serr)" 3 "client
 is "$(num cfgfilter_filtered_writes_total lib-vm pcie.devctl.mps)" 2 \
 	"client in machine-qemu\\x2d7\\x2dlib\\x2dvm.scope: 2 MPS writes, vm=\"lib-vm\""
 is "$(num cfgfilter_filtered_writes_total vm-obs pcie.devctl.mps)" 2 "QEMU -name guest=vm-obs: 2 MPS writes"
-expect_out "serve's events name the VM" '*"comm":"qemu-system-x86","vm":"vm-obs"*' "$(cat $P/serve.out)"
-expect_out "serve's events name the scope's VM" '*"vm":"lib-vm"*' "$(cat $P/serve.out)"
+expect_out "the exporter's events name the VM" '*"comm":"qemu-system-x86","vm":"vm-obs"*' "$(cat $P/serve.out)"
+expect_out "the exporter's events name the scope's VM" '*"vm":"lib-vm"*' "$(cat $P/serve.out)"
 r=$(q 'sum by (vm) (cfgfilter_filtered_writes_total{rule="pcie.devctl.mps"})')
 expect_out "Prometheus has the counters per VM" '*"vm":"vm-obs"*"2"*' "$r"
 
@@ -156,7 +156,7 @@ $CF unload >/dev/null
 # the per-rule series go with the filter: only this one is certain now
 wait_for 40 sh -c "wget -q -O - $API/alerts | grep -q '\"alertname\":\"CfgfilterNotLoaded\"[^}]*}[^}]*}[^}]*\"state\":\"firing\"'"
 expect_out "CfgfilterNotLoaded fires once the filter is unloaded" "*CfgfilterNotLoaded*" "$(firing)"
-check "serve keeps serving after unload (cfgfilter_up 0)" sh -c "wget -q -O - $M | grep -q '^cfgfilter_up 0$'"
+check "the exporter keeps serving after unload (cfgfilter_up 0)" sh -c "wget -q -O - $M | grep -q '^cfgfilter_up 0$'"
 
 # --- bad input ----------------------------------------------------------------
 fds0=$(ls /proc/$SPID/fd | wc -l)
@@ -180,6 +180,6 @@ fds1=$(ls /proc/$SPID/fd | wc -l)
 rss1=$(awk '/^VmRSS:/ {print $2}' /proc/$SPID/status)
 is "$fds1" "$fds0" "no descriptor leaked after 400 more requests"
 check "memory steady after 400 more requests (${rss0} kB -> ${rss1} kB)" [ $((rss1 - rss0)) -lt 2048 ]
-check "serve still serves" sh -c "wget -q -O - $M | grep -q '^cfgfilter_up'"
+check "the exporter still serves" sh -c "wget -q -O - $M | grep -q '^cfgfilter_up'"
 kill $SPID $PPID_ 2>/dev/null
 done_testing

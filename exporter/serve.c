@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* cfgfilter serve: /metrics over HTTP (libmicrohttpd), and every event as
- * a JSON line on stdout (and, under systemd, in the journal with fields).
+/* cfgfilter-exporter: /metrics over HTTP (libmicrohttpd), and every event
+ * as a JSON line on stdout (and, under systemd, in the journal with fields).
  * It opens what it reads as root, then runs as an unprivileged user with
  * only CAP_BPF (the bpf() calls on those descriptors need it): no pin can
  * be opened, maps are read-only but the ring buffer, so it can neither
@@ -23,14 +23,14 @@
 #include <systemd/sd-journal.h>
 #include <time.h>
 #include <unistd.h>
-#include "commands.h"
+#include "exporter.h"
 #include "event_fmt.h"
 #include "log.h"
 #include "observer.h"
 #include "probes.h"
 #include "vm_name.h"
 
-#define CF_SERVE_DEFAULT "127.0.0.1:9862"
+#define CF_EXPORTER_DEFAULT "127.0.0.1:9862"
 
 static struct cf_observer obs;
 static pthread_mutex_t obs_lock = PTHREAD_MUTEX_INITIALIZER; /* obs vs its release */
@@ -167,26 +167,26 @@ static int drop_root(const char *user)
 	cap_t caps;
 
 	if (!pw)
-		return cf_err("serve: no user '%s'; create it or pass --user", user);
+		return cf_err("no user '%s'; create it or pass --user", user);
 	if (!pw->pw_uid)
-		return cf_err("serve: --user %s is root; name an unprivileged user", user);
+		return cf_err("--user %s is root; name an unprivileged user", user);
 	if (prctl(PR_SET_KEEPCAPS, 1) || setgroups(0, NULL) || setgid(pw->pw_gid) ||
 	    setuid(pw->pw_uid))
-		return cf_err("serve: cannot become %s: %s", user, strerror(errno));
+		return cf_err("cannot become %s: %s", user, strerror(errno));
 	caps = cap_init();
 	if (!caps || cap_set_flag(caps, CAP_PERMITTED, 1, keep, CAP_SET) ||
 	    cap_set_flag(caps, CAP_EFFECTIVE, 1, keep, CAP_SET) || cap_set_proc(caps)) {
 		if (caps)
 			cap_free(caps);
-		return cf_err("serve: cannot keep CAP_BPF as %s: %s", user, strerror(errno));
+		return cf_err("cannot keep CAP_BPF as %s: %s", user, strerror(errno));
 	}
 	cap_free(caps);
 	if (prctl(PR_SET_KEEPCAPS, 0) || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
-		return cf_err("serve: cannot lock privileges: %s", strerror(errno));
+		return cf_err("cannot lock privileges: %s", strerror(errno));
 	return 0;
 }
 
-int cmd_serve(const struct cf_parsed *p)
+int cf_exporter_run(const struct cf_parsed *p)
 {
 	const char *listen = cf_cli_opt(p, "listen"), *user = cf_cli_opt(p, "user");
 	struct MHD_Daemon *d;
@@ -194,10 +194,10 @@ int cmd_serve(const struct cf_parsed *p)
 	struct sockaddr_in sa;
 	int ret = 0;
 
-	listen = listen ? listen : CF_SERVE_DEFAULT;
+	listen = listen ? listen : CF_EXPORTER_DEFAULT;
 	user = user ? user : "nobody";
 	if (parse_listen(listen, &sa)) {
-		cf_err("serve: --listen takes IPV4:PORT (e.g. %s), not '%s'", CF_SERVE_DEFAULT, listen);
+		cf_err("--listen takes IPV4:PORT (e.g. %s), not '%s'", CF_EXPORTER_DEFAULT, listen);
 		return CF_EXIT_USAGE;
 	}
 	if (cf_need_root())
@@ -207,7 +207,7 @@ int cmd_serve(const struct cf_parsed *p)
 	rb = ring_buffer__new(obs.events, on_event, NULL, NULL);
 	if (!rb) {
 		cf_observer_close(&obs);
-		return cf_err("serve: cannot read the event ring buffer: %s", strerror(errno));
+		return cf_err("cannot read the event ring buffer: %s", strerror(errno));
 	}
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
 			     on_request, NULL, MHD_OPTION_SOCK_ADDR, &sa,
@@ -218,7 +218,7 @@ int cmd_serve(const struct cf_parsed *p)
 	if (!d) {
 		ring_buffer__free(rb);
 		cf_observer_close(&obs);
-		return cf_err("serve: cannot listen on %s: %s", listen, strerror(errno));
+		return cf_err("cannot listen on %s: %s", listen, strerror(errno));
 	}
 	if (drop_root(user)) {
 		MHD_stop_daemon(d);
@@ -230,14 +230,14 @@ int cmd_serve(const struct cf_parsed *p)
 	boot_to_real_ns = cf_clock_ns(CLOCK_REALTIME) - cf_clock_ns(CLOCK_BOOTTIME);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	fprintf(stderr, "cfgfilter: serving http://%s/metrics as %s; events on stdout\n", listen,
+	fprintf(stderr, "cfgfilter-exporter: serving http://%s/metrics as %s; events on stdout\n", listen,
 		user);
 	while (!stop) {
 		bool loaded;
 		int n = rb ? ring_buffer__poll(rb, 500) : usleep(500000);
 
 		if (rb && n < 0 && n != -EINTR) {
-			ret = cf_err("serve: reading events failed: %s", strerror(-n));
+			ret = cf_err("reading events failed: %s", strerror(-n));
 			break;
 		}
 		loaded = cf_observer_loaded(&obs);
@@ -248,12 +248,13 @@ int cmd_serve(const struct cf_parsed *p)
 			rb = NULL;
 			cf_observer_release(&obs);
 			pthread_mutex_unlock(&obs_lock);
-			cf_err("serve: the filter was unloaded; serving cfgfilter_up 0 until it is "
+			cf_err("the filter was unloaded; serving cfgfilter_up 0 until it is "
 			       "loaded again");
 		} else if (!rb && loaded) {
 			/* without root it cannot open the new pins: a restart (the service
 			 * manager's) serves the new filter */
-			cf_err("serve: a filter was loaded again; exiting so serve starts on it");
+			cf_err("a filter was loaded again; exiting so a restart "
+			       "serves it");
 			break;
 		}
 	}
