@@ -73,11 +73,11 @@ __noinline int cf_deny_run(struct cf_access *a, const struct cf_policy *pol)
 	if (!a || !pol)
 		return 0;
 	p = plan_of(a, pol);
-	if (!p)
-		return 0;
-	if (a->mode == CF_MODE_DENY && (p->flags & CF_PLAN_LAYOUT_UNKNOWN) &&
-	    a->pos + a->count > 0x40) {
-		/* an enforcing rule may lie anywhere past the header */
+	/* no plan (no build buffer to compile one in): nothing to judge
+	 * against, in either pass; or an enforcing rule may lie anywhere
+	 * past the header */
+	if (!p || (a->mode == CF_MODE_DENY && (p->flags & CF_PLAN_LAYOUT_UNKNOWN) &&
+		   a->pos + a->count > 0x40)) {
 		if (!a->denied)
 			a->denied = CF_REFUSED_VALUE;
 		refuse_blind(a);
