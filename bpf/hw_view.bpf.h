@@ -153,13 +153,15 @@ static __noinline int bus_write_seen(unsigned long long *ctx)
 	}
 	reset = cf_dev_reset_by(hd, where, size, value);
 	gen = hd->gen;
-	cf_dev_dword(hd, gen, where, &old);
-	/* Only a followed dword has a rule to check. A write of what the
-	 * device already holds changes no bit: nothing to check (vfio's
-	 * read-merge-write of an unchanged register) */
-	if (cf_dev_follows(hd, where) && cf_read_once(cf_in_writes) &&
-	    !cf_hw_same(&old, where & 3, size, value)) {
-		in_write = bpf_task_storage_get(&cfgf_in_write, bpf_get_current_task_btf(), 0, 0);
+	/* Only a followed dword has a rule to check, and only while a vfio
+	 * write is in flight somewhere */
+	if (cf_dev_follows(hd, where) && cf_read_once(cf_in_writes)) {
+		cf_dev_dword(hd, gen, where, &old);
+		/* a write of what the device already holds changes no bit:
+		 * nothing to check (vfio's read-merge-write of an unchanged
+		 * register) */
+		in_write = cf_hw_same(&old, where & 3, size, value) ? NULL :
+			   bpf_task_storage_get(&cfgf_in_write, bpf_get_current_task_btf(), 0, 0);
 		/* not another device, written by the kernel meanwhile */
 		if (in_write && in_write->active && users_write(in_write, where, size) &&
 		    in_write->d.bus == (__u64)bus && in_write->d.devfn == devfn)

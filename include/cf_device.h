@@ -46,12 +46,16 @@ static __always_inline __u64 *cf_dev_word(struct cf_hw_device *d, __u32 where)
 	return &d->hw[(where >> 2) & (CF_CFG_DWORDS - 1)];
 }
 
+/* Is dword `dw`'s bit set in `followed`? */
+static __always_inline int cf_dev_in_followed(const struct cf_hw_device *d, __u32 dw)
+{
+	return (d->followed[cf_dword_word(dw)] >> (dw & 63)) & 1;
+}
+
 /* Is the dword holding `where` followed? */
 static __always_inline int cf_dev_follows(const struct cf_hw_device *d, __u32 where)
 {
-	__u32 dw = where >> 2;
-
-	return !cf_read_once(d->followed_only) || (d->followed[cf_dword_word(dw)] >> (dw & 63)) & 1;
+	return !cf_read_once(d->followed_only) || cf_dev_in_followed(d, where >> 2);
 }
 
 /* Record an access of generation `gen`. Config accesses to one device may
@@ -106,12 +110,10 @@ static __always_inline __u32 cf_dev_bytes(struct cf_hw_device *d, __u32 gen, __u
  * it, and writes to it went unseen since that narrowing began. */
 static __always_inline void cf_dev_follow_dword(struct cf_hw_device *d, __u32 dw)
 {
-	__u64 bit = 1ull << (dw & 63);
-
-	if (d->followed[cf_dword_word(dw)] & bit)
+	if (cf_dev_in_followed(d, dw))
 		return;
 	__sync_lock_test_and_set(cf_dev_word(d, dw * 4), 0);
-	__sync_fetch_and_or(&d->followed[cf_dword_word(dw)], bit);
+	__sync_fetch_and_or(&d->followed[cf_dword_word(dw)], 1ull << (dw & 63));
 }
 
 /* The dwords whose writes start a reset (Device Control, PMCSR). */
@@ -128,7 +130,7 @@ static __always_inline __u32 cf_dev_pmcsr_dword(__u32 pm)
 /* Forget dword `dw` unless it is followed. */
 static __always_inline void cf_dev_forget_if_unfollowed(struct cf_hw_device *d, __u32 dw)
 {
-	if (!((d->followed[cf_dword_word(dw)] >> (dw & 63)) & 1))
+	if (!cf_dev_in_followed(d, dw))
 		__sync_lock_test_and_set(cf_dev_word(d, dw * 4), 0);
 }
 
