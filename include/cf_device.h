@@ -10,9 +10,10 @@
  * dword it follows, is what the device holds; a dword it does not follow
  * is not known. Hence a reset moves the generation on (everything seen
  * before is void), and a device narrowed to some dwords forgets the
- * others, so a dword that joins the followed ones later, or all of them
- * when the seed follows the device whole again, brings nothing stale: one
- * store, not a loop where interrupts are off. */
+ * others, as does every write to one of them while it is not followed, so
+ * a dword that joins the followed ones later, or all of them when the
+ * seed follows the device whole again, brings nothing stale: one store,
+ * not a loop where interrupts are off. */
 #ifndef CF_DEVICE_H
 #define CF_DEVICE_H
 
@@ -154,17 +155,6 @@ static __always_inline void cf_dev_narrow(struct cf_hw_device *d)
 	cf_dev_forget_unfollowed(d);
 }
 
-/* Add `bits` to word i of a device followed whole. 1 if this set a bit
- * that was not set after another compile had begun narrowing the device:
- * that dword may have gone unseen since. (The OR's result is used, so it
- * is the fetching one, fully ordered before the look at followed_only.) */
-static __always_inline int cf_dev_add_followed(struct cf_hw_device *d, __u32 i, __u64 bits)
-{
-	__u64 old = __sync_fetch_and_or(&d->followed[i & (CF_CFG_DWORDS / 64 - 1)], bits);
-
-	return (bits & ~old) && cf_read_once(d->followed_only);
-}
-
 /* Before a plan decides, the device follows its dwords and its reset
  * registers: a device followed whole is narrowed to them (every dword was
  * followed, so none is stale), one followed in part gains them. Runs
@@ -176,31 +166,20 @@ static __always_inline void cf_dev_follow_plan(struct cf_hw_device *d, const str
 	__u32 n = p->nregs;
 
 	if (!cf_read_once(d->followed_only)) {
-		int late = 0;
-
-		/* OR-ing in keeps any bit another compile set meanwhile */
+		/* OR-ing in keeps any bit another compile set meanwhile. One
+		 * set after another compile narrowed the device is of a dword
+		 * that every write since forgot (cf_dev_bus_write): it is
+		 * current or unknown, never stale, so nothing is forgotten
+		 * here (forgetting on a guess refused a burst of good writes). */
 		for (int i = 0; i < CF_CFG_DWORDS / 64; i++)
-			late |= cf_dev_add_followed(d, i, p->dwords[i]);
+			__sync_fetch_and_or(&d->followed[i], p->dwords[i]);
 		if (pcie)
-			late |= cf_dev_add_followed(d, cf_dword_word(cf_dev_devctl_dword(pcie)),
-						    1ull << (cf_dev_devctl_dword(pcie) & 63));
+			__sync_fetch_and_or(&d->followed[cf_dword_word(cf_dev_devctl_dword(pcie))],
+					    1ull << (cf_dev_devctl_dword(pcie) & 63));
 		if (pm)
-			late |= cf_dev_add_followed(d, cf_dword_word(cf_dev_pmcsr_dword(pm)),
-						    1ull << (cf_dev_pmcsr_dword(pm) & 63));
+			__sync_fetch_and_or(&d->followed[cf_dword_word(cf_dev_pmcsr_dword(pm))],
+					    1ull << (cf_dev_pmcsr_dword(pm) & 63));
 		cf_dev_narrow(d);
-		if (late) {
-			/* another compile narrowed it before this one's bits: what
-			 * this one added may have gone unseen since */
-			for (__u32 i = 0; i < CF_MAX_RULES; i++) {
-				if (i >= n)
-					break;
-				__sync_lock_test_and_set(cf_dev_word(d, p->regs[i].reg), 0);
-			}
-			if (pcie)
-				__sync_lock_test_and_set(cf_dev_word(d, pcie + 8), 0);
-			if (pm)
-				__sync_lock_test_and_set(cf_dev_word(d, pm + 4), 0);
-		}
 		return;
 	}
 	for (__u32 i = 0; i < CF_MAX_RULES; i++) {
@@ -284,12 +263,20 @@ static __always_inline void cf_dev_bus_read(struct cf_hw_device *d, __u32 where,
 
 /* A config write the bus carried, after the caller judged it: `gen` and
  * `reset` (cf_dev_reset_by) as they were before it. A bus reset is the
- * caller's to apply, to every device. */
+ * caller's to apply, to every device. A dword not followed changes
+ * unseen: it is forgotten, so that a compile following it later finds it
+ * current or unknown. */
 static __always_inline void cf_dev_bus_write(struct cf_hw_device *d, __u32 gen, __u32 where,
 					     __u32 size, __u32 value, int failed, int reset)
 {
-	if (!failed && cf_dev_follows(d, where))
+	__u64 *word = cf_dev_word(d, where);
+
+	if (!cf_dev_follows(d, where)) {
+		if (cf_read_once(*word))
+			__sync_lock_test_and_set(word, 0);
+	} else if (!failed) {
 		cf_dev_note(d, gen, where, size, value, 0);
+	}
 	if (reset == CF_RESET_DEVICE)
 		cf_dev_reset(d);
 }

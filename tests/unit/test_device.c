@@ -60,7 +60,7 @@ struct model {
 
 static struct cf_hw_device rec[NDEV];
 static struct model dev[NDEV];
-static unsigned long n_checks, n_resets, n_known, n_flr;
+static unsigned long n_checks, n_resets, n_known, n_flr, n_overlaps;
 
 static void randomise(struct model *m)
 {
@@ -177,6 +177,31 @@ static void compile(int d)
 	mark(m, (PM + 4) / 4);
 }
 
+/* Two compiles at once (the refusing hook's and vfio's write path's) on a
+ * device followed whole: one has begun narrowing it (followed_only set,
+ * its forgetting not run yet) when a write lands on a dword, and then the
+ * other, which looked before the narrowing, adds that dword. */
+static void compiles_overlap(int d)
+{
+	static struct cf_plan p;
+	uint32_t size = 1u << (rnd() % 3), where = (rnd() % SPACE) & ~(size - 1);
+
+	if (!dev[d].open || rec[d].followed_only)
+		return;
+	rec[d].followed_only = 1; /* the first compile's narrowing begins */
+	bus_write(d, where, size, rnd());
+	cf_plan_init(&p);
+	cf_plan_add(&p, where, size, 1, 0, cf_bytes_mask(size));
+	rec[d].followed_only = 0; /* what the second compile saw */
+	cf_dev_follow_plan(&rec[d], &p, PCIE, PM);
+	cf_dev_forget_unfollowed(&rec[d]); /* the first one's forgetting, last */
+	dev[d].followed_all = 0;
+	mark(&dev[d], where / 4);
+	mark(&dev[d], (PCIE + 8) / 4);
+	mark(&dev[d], (PM + 4) / 4);
+	n_overlaps++;
+}
+
 /* vfio's open: it reads config space into vconfig (not every dword: the
  * check runs on what it left unread too). */
 static void open_device(int d)
@@ -269,7 +294,9 @@ static void step(void)
 		 * before a compile narrowed the device, and stores after */
 		if (rec[d].followed_only && !cf_dev_follows(&rec[d], where))
 			cf_dev_note(&rec[d], rec[d].gen, where, size, truth_of(&dev[d], where, size), 1);
-	} else if (pick < 45) {
+	} else if (pick < 47) {
+		compiles_overlap(d);
+	} else if (pick < 50) {
 		/* an FLR: Initiate Function Level Reset in Device Control */
 		bus_write(d, PCIE + 8, 2, truth_of(&dev[d], PCIE + 8, 2) | 0x8000);
 	} else if (pick < 500) {
@@ -300,9 +327,9 @@ static void test_record_against_model(void **state)
 	}
 	for (int i = 0; i < 100000; i++)
 		step();
-	printf("# %lu checks, %lu known bytes compared, %lu device resets (%lu FLR)\n", n_checks,
-	       n_known, n_resets, n_flr);
-	assert_true(n_resets > 100 && n_flr > 100);
+	printf("# %lu checks, %lu known bytes compared, %lu device resets (%lu FLR), %lu "
+	       "overlapping compiles\n", n_checks, n_known, n_resets, n_flr, n_overlaps);
+	assert_true(n_resets > 100 && n_flr > 100 && n_overlaps > 20);
 }
 
 int main(void)
