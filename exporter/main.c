@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include "cfgfilter.h"
 #include "cli.h"
+#include "entry.h"
 #include "exporter.h"
 #include "log.h"
 #include "result.h"
@@ -41,17 +42,5 @@ int main(int argc, char **argv)
 		cf_err_as_is(msg);
 		return cf_result_end(cf_result_new("cfgfilter-exporter"), CF_EXIT_USAGE);
 	}
-	cf_opts.verbose = g.verbose;
-	cf_opts.json = g.json;
-	cf_opts.pretty = g.pretty;
-	if (g.version) {
-		printf("cfgfilter-exporter %s\n", CF_VERSION);
-		return 0;
-	}
-	if (g.help) {
-		cf_cli_help(stdout, &exporter, &p);
-		return 0;
-	}
-	cf_libbpf_setup();
-	return exporter.run(&p);
+	return cf_entry_run(exporter.name, &exporter, &p, &g);
 }

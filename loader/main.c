@@ -6,6 +6,7 @@
 #include "cfgfilter.h"
 #include "cli.h"
 #include "commands.h"
+#include "entry.h"
 #include "log.h"
 #include "pins.h"
 #include "result.h"
@@ -79,17 +80,5 @@ int main(int argc, char **argv)
 		       p.cmd ? p.path : "");
 		return cf_result_end(cf_result_new(p.cmd ? p.path : "cfgfilter"), CF_EXIT_USAGE);
 	}
-	cf_opts.verbose = g.verbose;
-	cf_opts.json = g.json;
-	cf_opts.pretty = g.pretty;
-	if (g.version) {
-		printf("cfgfilter %s\n", CF_VERSION);
-		return 0;
-	}
-	if (g.help) {
-		cf_cli_help(stdout, commands, &p);
-		return 0;
-	}
-	cf_libbpf_setup();
-	return p.cmd->run(&p);
+	return cf_entry_run("cfgfilter", commands, &p, &g);
 }
