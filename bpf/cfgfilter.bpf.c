@@ -71,7 +71,7 @@ SEC("fentry/vfio_pci_config_rw")
 int BPF_PROG(cfgfilter_write, struct vfio_pci_core_device *vdev, char *buf, size_t count,
 	     loff_t *ppos, bool iswrite)
 {
-	return on_config_write(ctx, vdev, count, ppos, iswrite);
+	return on_config_write(ctx, iswrite);
 }
 
 SEC("fexit/vfio_pci_config_rw")

@@ -17,4 +17,39 @@ static __always_inline struct vfio_device *vfio_device_of_file(void *priv)
 	return priv;
 }
 
+/* The kernel memory a traced function's scalar pointer argument points to
+ * (loff_t *ppos, u32 *value). A tracing program may load only through
+ * struct pointers. Since "bpf: Add a kfunc for generic type cast" (v6.2;
+ * Debian's 6.12 and 7.2 have it) bpf_rdonly_cast makes the argument one,
+ * and the load through it is a plain, fault-safe load; before, it takes
+ * bpf_probe_read_kernel, a helper call. The kfunc wants a named struct:
+ * struct timespec64 begins with an s64 (tv_sec), and the verifier allows
+ * an 8- or 4-byte load at offset 0 of it. The loader sets
+ * cf_has_rdonly_cast from the kernel's BTF; the verifier drops the other
+ * branch, and on 6.1 the unresolved call with it. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+
+static __always_inline const void *plain_loadable(const void *p)
+{
+	return bpf_rdonly_cast(p, bpf_core_type_id_kernel(struct timespec64));
+}
+
+static __always_inline int kernel_s64(const void *p, __s64 *v)
+{
+	if (cf_has_rdonly_cast) {
+		*v = *(const __s64 *)plain_loadable(p);
+		return 0;
+	}
+	return bpf_probe_read_kernel(v, sizeof(*v), p);
+}
+
+static __always_inline int kernel_u32(const void *p, __u32 *v)
+{
+	if (cf_has_rdonly_cast) {
+		*v = *(const __u32 *)plain_loadable(p);
+		return 0;
+	}
+	return bpf_probe_read_kernel(v, sizeof(*v), p);
+}
+
 #endif

@@ -714,26 +714,26 @@ static __always_inline const struct cf_plan *fresh_plan(struct vfio_pci_core_dev
 /* A vfio write: decided by the device's plan for the live policy. The
  * budget, for a write no rule covers: the policy (an array-of-maps,
  * which the verifier inlines), one lookup (the plan) and the offset read
- * by the caller. Out of line, so the program itself needs no frame. */
-static __noinline int config_write(unsigned long long *ctx, __u64 off)
+ * (kernel_s64). Out of line, so the program itself needs no frame. */
+static __noinline int config_write(unsigned long long *ctx)
 {
 	/* vfio_pci_config_rw(vdev, buf, count, ppos, iswrite) */
 	struct vfio_pci_core_device *vdev = (void *)ctx[0];
 	char *buf = (void *)ctx[1];
 	size_t count = ctx[2];
+	/* bpftool shows the bpf_metadata_* of the first ".rodata" map the
+	 * program uses: this read comes before any of .rodata's */
+	char c = bpf_metadata_policy_hash[0];
 	const struct cf_policy *pol;
 	const struct cf_plan *plan;
 	struct cf_in_write *in_write;
 	struct cf_access a;
+	__s64 off;
 
+	barrier_var(c);
 	pol = live_policy();
-	if (!pol || pol->nrules > CF_MAX_RULES) {
-		/* never taken; the read binds the metadata map to the program,
-		 * which is how bpftool finds bpf_metadata_policy_hash */
-		char c = bpf_metadata_policy_hash[0];
-		barrier_var(c);
+	if (!pol || pol->nrules > CF_MAX_RULES || kernel_s64((void *)ctx[3], &off))
 		return 0;
-	}
 	/* The common write, to a dword no rule covers, ends here */
 	plan = fresh_plan(vdev, pol->hash);
 	if (plan && !cf_plan_touches(plan, off & CF_VFIO_OFFSET_MASK, count))
@@ -762,18 +762,12 @@ static __noinline int config_write(unsigned long long *ctx, __u64 off)
 	return cf_run_plan(&a, pol, plan);
 }
 
-static __always_inline int on_config_write(unsigned long long *ctx,
-					   struct vfio_pci_core_device *vdev, size_t count,
-					   loff_t *ppos, bool iswrite)
+static __always_inline int on_config_write(unsigned long long *ctx, bool iswrite)
 {
-	loff_t off;
-
 	if (!iswrite)
 		return 0;
 	__sync_fetch_and_add(&cf_writes, 1);
-	if (bpf_probe_read_kernel(&off, sizeof(off), ppos))
-		return 0;
-	return config_write(ctx, (__u64)off);
+	return config_write(ctx);
 }
 
 static __noinline int config_write_done(void)
@@ -798,7 +792,7 @@ static __noinline int config_read_done(struct vfio_pci_core_device *vdev, char *
 	pol = live_policy();
 	if (!pol || !(pol->flags & CF_POL_VIRTUALIZE))
 		return 0;
-	if (bpf_probe_read_kernel(&off, sizeof(off), ppos))
+	if (kernel_s64(ppos, &off))
 		return 0;
 	/* vfio has advanced *ppos by what it read */
 	dev_info_direct(vdev, &a.d);

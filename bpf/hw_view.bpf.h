@@ -84,7 +84,7 @@ static __noinline int bus_read_seen(unsigned long long *ctx)
 	hd = followed_device((__u64)bus, devfn);
 	if (!hd || !cf_dev_follows(hd, where))
 		return 0;
-	if (bpf_probe_read_kernel(&v, sizeof(v), value))
+	if (kernel_u32(value, &v))
 		return 0;
 	cf_dev_bus_read(hd, where, size, v);
 	return 0;

@@ -22,6 +22,10 @@ volatile char cf_live_policy[sizeof(struct cf_policy)] SEC(".data.rodata");
  * object still loads; the loader turns mask and virtualize into deny. */
 const volatile bool cf_can_rewrite = true;
 
+/* Set by the loader: the kernel has the bpf_rdonly_cast kfunc
+ * (core_fixes.bpf.h). */
+const volatile bool cf_has_rdonly_cast = false;
+
 /* Set by the loader from /proc/kallsyms: what a vfio-pci device fd is. */
 const volatile __u64 cf_vfio_device_fops = 0;
 const volatile __u64 cf_pci_bus_type = 0;

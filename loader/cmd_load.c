@@ -160,6 +160,7 @@ static int configure(struct load *l)
 		return cf_err("cannot open the BPF object: %s", strerror(errno));
 	l->skel = skel;
 	skel->rodata->cf_can_rewrite = l->rewrite;
+	skel->rodata->cf_has_rdonly_cast = cf_kernel_has_func("bpf_rdonly_cast");
 	skel->rodata->cf_vfio_device_fops = l->vfio_device_fops;
 	skel->rodata->cf_pci_bus_type = l->pci_bus_type;
 	for (int i = 0; i < l->nbus_ops; i++) {

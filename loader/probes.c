@@ -150,6 +150,15 @@ static int module_btf_fd(const char *module)
 	return -1;
 }
 
+bool cf_kernel_has_func(const char *func)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	bool found = vmlinux && btf__find_by_name_kind(vmlinux, func, BTF_KIND_FUNC) > 0;
+
+	btf__free(vmlinux);
+	return found;
+}
+
 bool cf_fentry_can_attach(const char *func, const char *module)
 {
 	const struct bpf_insn insns[] = { BPF_MOV64_IMM(BPF_REG_0, 0), BPF_EXIT_INSN() };

@@ -27,6 +27,10 @@ int cf_fit_policy(struct cf_policy *p, bool strict, bool *rewrite);
  * loaded against the function's BTF and attached, then let go. */
 bool cf_fentry_can_attach(const char *func, const char *module);
 
+/* Does the kernel's BTF (vmlinux) have function func? For kfuncs, whose
+ * use the BPF object leaves to the loader to choose. */
+bool cf_kernel_has_func(const char *func);
+
 /* Is "bpf" among the running LSMs (/sys/kernel/security/lsm)? A BPF LSM
  * program is then called on every LSM hook; false when securityfs is not
  * mounted or the kernel was booted with an lsm= list without bpf. */
