@@ -591,6 +591,24 @@ static __always_inline const struct cf_plan *plan_of(struct cf_access *a,
 	return bpf_task_storage_get(&cfgf_plan_build, bpf_get_current_task_btf(), 0, 0);
 }
 
+/* ... without compiling one: the published plan, or the one this task
+ * compiled and the plan map had no room for; else NULL (the live policy
+ * changed since the task's write was judged). For the bus write hook,
+ * which runs under pci_lock with interrupts off. */
+static __always_inline const struct cf_plan *compiled_plan(struct cf_access *a,
+							   const struct cf_policy *pol)
+{
+	struct cf_dev_key k = { .bus = a->d.bus, .devfn = a->d.devfn };
+	const struct cf_plan *p = bpf_map_lookup_elem(&cfgf_plans, &k);
+
+	a->policy_hash = pol->hash;
+	if (!p || p->hash != pol->hash || p->vconfig != a->d.vconfig)
+		p = bpf_task_storage_get(&cfgf_plan_build, bpf_get_current_task_btf(), 0, 0);
+	if (p && p->hash == pol->hash && p->vconfig == a->d.vconfig)
+		return p;
+	return NULL;
+}
+
 /* Register i of the plan against the access, decided if it touches it. */
 static __always_inline int cf_plan_step(struct cf_access *a, const struct cf_policy *pol,
 						const struct cf_plan *p, __u32 i)

@@ -111,12 +111,25 @@ static __always_inline int users_write(const struct cf_in_write *in_write, __u32
 	       in_write->pos < where + size;
 }
 
-/* A vfio write that reached the device: check it (CF_MODE_VERIFY). A
+/* A vfio write that reached the device, under a policy applied since it
+ * was judged, with no plan compiled for it yet: not checked, and said so. */
+static __noinline void report_unchecked(struct cf_access *a)
+{
+	struct cf_window w = { .first = a->pos, .len = a->count < 4 ? a->count : 4 };
+
+	cf_stat_inc(hw_unknown);
+	emit(a, &w, a->value & cf_bytes_mask(w.len), a->value & cf_bytes_mask(w.len), 0,
+	     CF_ACT_AUDIT, CF_EV_RACE | CF_EV_HW_UNKNOWN);
+}
+
+/* A vfio write that reached the device: check it (CF_MODE_VERIFY), with
+ * the plan compiled for the live policy; never compiling one here. A
  * function of its own: verified once, not once per path into it. */
 __noinline int cf_verify_write(struct cf_in_write *in_write, __u32 where, __u32 size,
 			       __u32 value)
 {
 	const struct cf_policy *pol = live_policy();
+	const struct cf_plan *p;
 	struct cf_access *a;
 
 	if (!in_write || !pol || pol->nrules > CF_MAX_RULES || in_write->checking)
@@ -126,7 +139,11 @@ __noinline int cf_verify_write(struct cf_in_write *in_write, __u32 where, __u32 
 	a->d = in_write->d;
 	if (!start_access(a, 0, where, size, CF_MODE_VERIFY)) {
 		a->value = value;
-		run_policy(a, pol);
+		p = compiled_plan(a, pol);
+		if (!p)
+			report_unchecked(a);
+		else if (cf_plan_touches(p, a->pos, a->count))
+			cf_run_plan(a, pol, p);
 	}
 	in_write->checking = 0;
 	return 0;

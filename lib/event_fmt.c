@@ -88,6 +88,14 @@ const char *cf_event_reason(const struct cf_event *e)
 	return "value_unknown";
 }
 
+/* A vfio write not checked at all: a policy was applied while it was in
+ * flight, and no plan for the new one was compiled yet (the bus write
+ * hook, under pci_lock, compiles none). No rule, no bits. */
+static int unchecked(const struct cf_event *e)
+{
+	return (e->flags & CF_EV_RACE) && (e->flags & CF_EV_HW_UNKNOWN) && !e->rules;
+}
+
 static const char *result(const struct cf_event *e)
 {
 	if (e->flags & CF_EV_REFUSED)
@@ -146,7 +154,10 @@ int cf_event_text(const struct cf_event *e, const struct cf_policy *policy,
 			cf_action_name(e->action), t.rules,
 			e->offset, e->width, e->width * 2, e->requested, e->width * 2, e->applied,
 			e->width * 2, e->bits,
-			(e->flags & CF_EV_RACE) && (e->flags & CF_EV_HW_UNKNOWN)
+			unchecked(e)
+				? " UNVERIFIED: written to the device unchecked; a policy was applied "
+				  "during the write"
+			: (e->flags & CF_EV_RACE) && (e->flags & CF_EV_HW_UNKNOWN)
 				? " UNVERIFIED: written to the device; its value before was not known"
 			: e->flags & CF_EV_RACE ? " RACE: the writer changed its buffer after the check; this reached the device"
 			: e->flags & CF_EV_REWRITE_FAILED ? " REWRITE FAILED: write not filtered"
@@ -196,6 +207,8 @@ int cf_event_json(const struct cf_event *e, const struct cf_policy *policy,
 	json_object_set_new(o, "result", json_string(result(e)));
 	if (cf_event_reason(e))
 		json_object_set_new(o, "reason", json_string(cf_event_reason(e)));
+	else if (unchecked(e))
+		json_object_set_new(o, "reason", json_string("policy_changed"));
 	if (writer_killed(e, policy))
 		json_object_set_new(o, "writer_killed", json_true());
 	cf_hex(h, sizeof(h), e->reg_offset, 2);

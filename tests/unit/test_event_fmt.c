@@ -449,6 +449,30 @@ static void test_text_says_when_device_value_unknown(void **state)
 	assert_null(strstr(buf, "judged against"));
 }
 
+/* The bus write hook found no plan for a policy applied during the write
+ * (it compiles none under pci_lock): no rule, and the text says why. */
+static void test_unchecked_write_says_policy_changed(void **state)
+{
+	struct cf_event e = devctl_event();
+	char buf[512];
+	json_t *o;
+
+	e.flags = CF_EV_RACE | CF_EV_HW_UNKNOWN;
+	o = render_json(&e, &seed);
+	assert_null(json_object_get(o, "reason"));
+	json_decref(o);
+	e.rules = 0;
+	e.bits = 0;
+	cf_event_text(&e, &seed, BOOT_TO_REAL_NS, NULL, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "UNVERIFIED: written to the device unchecked; a policy was "
+				    "applied during the write"));
+	o = render_json(&e, &seed);
+	assert_string_equal(jstr(o, "result"), "unverified");
+	assert_string_equal(jstr(o, "reason"), "policy_changed");
+	assert_int_equal(json_array_size(json_object_get(o, "rules")), 0);
+	json_decref(o);
+}
+
 static void test_json_one_byte_values_have_two_digits(void **state)
 {
 	static const char *const names[] = { "pcie.devctl.phantom" };
@@ -711,6 +735,7 @@ int main(void)
 		cmocka_unit_test(test_refused_reason),
 		cmocka_unit_test(test_race_writer_killed),
 		cmocka_unit_test(test_text_says_when_device_value_unknown),
+		cmocka_unit_test(test_unchecked_write_says_policy_changed),
 		cmocka_unit_test(test_json_one_byte_values_have_two_digits),
 		cmocka_unit_test(test_json_four_byte_values_have_eight_digits),
 		cmocka_unit_test(test_json_other_policy_names_rules_by_index),
