@@ -53,6 +53,12 @@ static __always_inline int cf_dev_in_followed(const struct cf_hw_device *d, __u3
 	return (d->followed[cf_dword_word(dw)] >> (dw & 63)) & 1;
 }
 
+/* Set dword `dw`'s bit in `followed`, keeping any another CPU sets. */
+static __always_inline void cf_dev_add_followed(struct cf_hw_device *d, __u32 dw)
+{
+	__sync_fetch_and_or(&d->followed[cf_dword_word(dw)], 1ull << (dw & 63));
+}
+
 /* Is the dword holding `where` followed? */
 static __always_inline int cf_dev_follows(const struct cf_hw_device *d, __u32 where)
 {
@@ -114,7 +120,7 @@ static __always_inline void cf_dev_follow_dword(struct cf_hw_device *d, __u32 dw
 	if (cf_dev_in_followed(d, dw))
 		return;
 	__sync_lock_test_and_set(cf_dev_word(d, dw * 4), 0);
-	__sync_fetch_and_or(&d->followed[cf_dword_word(dw)], 1ull << (dw & 63));
+	cf_dev_add_followed(d, dw);
 }
 
 /* The dwords whose writes start a reset (Device Control, PMCSR). */
@@ -174,11 +180,9 @@ static __always_inline void cf_dev_follow_plan(struct cf_hw_device *d, const str
 		for (int i = 0; i < CF_CFG_DWORDS / 64; i++)
 			__sync_fetch_and_or(&d->followed[i], p->dwords[i]);
 		if (pcie)
-			__sync_fetch_and_or(&d->followed[cf_dword_word(cf_dev_devctl_dword(pcie))],
-					    1ull << (cf_dev_devctl_dword(pcie) & 63));
+			cf_dev_add_followed(d, cf_dev_devctl_dword(pcie));
 		if (pm)
-			__sync_fetch_and_or(&d->followed[cf_dword_word(cf_dev_pmcsr_dword(pm))],
-					    1ull << (cf_dev_pmcsr_dword(pm) & 63));
+			cf_dev_add_followed(d, cf_dev_pmcsr_dword(pm));
 		cf_dev_narrow(d);
 		return;
 	}

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Messages: one line each, "cfgfilter: ..." (or cf_opts.prog); libbpf's own only with -v. */
+/* Messages: one line each, prefixed with the program's name (cf_opts.prog);
+ * libbpf's own only with -v. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <bpf/libbpf.h>
