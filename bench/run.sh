@@ -79,3 +79,39 @@ END {
 	printf "ratios: uncovered=%.2f covered=%.2f masked=%.2f others=%.2f wall=%.3f wall_floor=%.3f deny=%.3f deny_floor=%.3f\n",
 		r_unc, r_cov, r_msk, r_oth, median(rp, n), median(rf, n), median(rd, dn), median(rf2, dn)
 }'
+
+# One device's write cost with 1 to 50 devices open (a second boot, with 50
+# e1000e: tests/vm/guest/tests/benchdevs.sh).
+out=$("$top/tests/vm/run-vm.sh" "$suite" benchdevs)
+echo "$out" | grep -q '^bench devices' || { echo "$out"; echo "bench: no device-count results" >&2; exit 1; }
+echo "$out" | awk '
+function median(a, n,   i, j, t) {
+	for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
+	return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2
+}
+/^bench devices/ {
+	for (i = 3; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+	k = v["open"] SUBSEP v["case"] SUBSEP v["prog"]
+	if (!(v["open"] in seen)) { seen[v["open"]] = 1; opens[++no] = v["open"] }
+	cnt[k]++; val[k, cnt[k]] = v["ns"]
+}
+END {
+	printf "\nOne device'"'"'s writes with more devices open (ns per run, medians):\n"
+	printf "  %-8s %-20s %9s %9s\n", "open", "program", "uncovered", "covered"
+	split("cfgfilter_write cfgfilter_hw_read cfgfilter_hw_write", names, " ")
+	for (o = 1; o <= no; o++)
+		for (p = 1; p <= 3; p++) {
+			for (c = 1; c <= 2; c++) {
+				cs = c == 1 ? "uncovered" : "covered"
+				k = opens[o] SUBSEP cs SUBSEP names[p]
+				for (i = 1; i <= cnt[k]; i++) tmp[i] = val[k, i]
+				m[opens[o], cs, names[p]] = cnt[k] ? median(tmp, cnt[k]) : 0
+			}
+			printf "  %-8s %-20s %9.0f %9.0f\n", opens[o], names[p],
+				m[opens[o], "uncovered", names[p]], m[opens[o], "covered", names[p]]
+		}
+	f = opens[1]; l = opens[no]; w = "cfgfilter_write"
+	printf "devices: open=%s..%s write_uncovered=%.2f write_covered=%.2f (ratio of the last to the first)\n", f, l,
+		m[f, "uncovered", w] ? m[l, "uncovered", w] / m[f, "uncovered", w] : 0,
+		m[f, "covered", w] ? m[l, "covered", w] / m[f, "covered", w] : 0
+}'

@@ -129,3 +129,33 @@ ecam16() {
 	_fn=$(echo "$1" | cut -d. -f2)
 	devmem $((0x$_b + (_bus << 20) + (_dev << 15) + (_fn << 12) + ($2))) 16
 }
+
+# Benchmarks (bench, benchdevs). bench_measure DEV CASE PROG... prints
+# "bench prog case=CASE prog=P ns=X": each program's ns per run
+# (kernel.bpf_stats_enabled=1) over N writes of CASE to DEV. The stats are
+# read inside the one open of DEV that makes the writes: vfio's open (a
+# thousand config reads, a reset) is not an access of the kind measured.
+bench_measure() {
+	_dev=$1 _case=$2
+	shift 2
+	case $_case in
+	uncovered|blocks) _w="w2 0x04 0x0100 0x0000" ;;   # Command: no rule covers it
+	covered) _w="w2 exp+8 0x0010 0x0000" ;;           # DEVCTL: rules, nothing to rewrite
+	masked) _w="w2 exp+8 0x00e0 0x0000" ;;            # every other write rewritten
+	esac
+	# "name run_cnt run_time_ns" per program (bpftool leaves them out until
+	# the program has run)
+	[ -e /tmp/snap.sh ] || cat > /tmp/snap.sh <<'EOF'
+for p in "$@"; do
+	s=$(bpftool -j prog show name $p)
+	c=$(echo "$s" | sed -n 's/.*"run_cnt":\([0-9]*\).*/\1/p')
+	t=$(echo "$s" | sed -n 's/.*"run_time_ns":\([0-9]*\).*/\1/p')
+	echo "$p ${c:-0} ${t:-0}"
+done
+EOF
+	$VC "$_dev" sh "sh /tmp/snap.sh $* > /tmp/snap.b" loop $N $_w \
+		sh "sh /tmp/snap.sh $* > /tmp/snap.a" >/dev/null
+	awk -v c=$_case 'NR == FNR { n[$1] = $2; t[$1] = $3; next }
+		{ d = $2 - n[$1]; printf "bench prog case=%s prog=%s ns=%.1f\n", c, $1, (d > 0 ? ($3 - t[$1]) / d : 0) }' \
+		/tmp/snap.b /tmp/snap.a
+}

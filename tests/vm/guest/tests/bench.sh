@@ -45,37 +45,11 @@ for r in $(seq 1 $ROUNDS); do
 done
 
 # Program cost per run (kernel.bpf_stats_enabled), each against an empty
-# program of the same kind on the same function, on the same writes. The
-# stats are read inside one open of the device, around the writes: vfio's
-# open (a thousand config reads, a reset) is not an access of the kind
-# measured. Rounds interleave the filter, the empty programs and the
-# building blocks; bench/run.sh takes medians.
+# program of the same kind on the same function, on the same writes
+# (bench_measure, lib.sh). Rounds interleave the filter, the empty programs
+# and the building blocks; bench/run.sh takes medians.
 sysctl -qw kernel.bpf_stats_enabled=1
-# snap.sh PROG...: "name run_cnt run_time_ns" per program (bpftool leaves
-# them out until the program has run)
-cat > /tmp/snap.sh <<'EOF'
-for p in "$@"; do
-	s=$(bpftool -j prog show name $p)
-	c=$(echo "$s" | sed -n 's/.*"run_cnt":\([0-9]*\).*/\1/p')
-	t=$(echo "$s" | sed -n 's/.*"run_time_ns":\([0-9]*\).*/\1/p')
-	echo "$p ${c:-0} ${t:-0}"
-done
-EOF
-# measure CASE PROG...: print each program's ns per run over CASE's writes
-measure() {
-	case=$1
-	shift
-	case $case in
-	uncovered|blocks) w="w2 0x04 0x0100 0x0000" ;;   # Command: no rule covers it
-	covered) w="w2 exp+8 0x0010 0x0000" ;;           # DEVCTL: rules, nothing to rewrite
-	masked) w="w2 exp+8 0x00e0 0x0000" ;;            # every other write rewritten
-	esac
-	$VC "$E" sh "sh /tmp/snap.sh $* > /tmp/snap.b" loop $N $w \
-		sh "sh /tmp/snap.sh $* > /tmp/snap.a" >/dev/null
-	awk -v c=$case 'NR == FNR { n[$1] = $2; t[$1] = $3; next }
-		{ d = $2 - n[$1]; printf "bench prog case=%s prog=%s ns=%.1f\n", c, $1, (d > 0 ? ($3 - t[$1]) / d : 0) }' \
-		/tmp/snap.b /tmp/snap.a
-}
+measure() { bench_measure "$E" "$@"; }
 progs="cfgfilter_write cfgfilter_read cfgfilter_hw_read cfgfilter_hw_write"
 floors="cfgfilter_floor cfgfilter_floor_rw_exit cfgfilter_floor_pci_read cfgfilter_floor_pci_write"
 costs="cfgfilter_floor cost_percpu_lookup cost_probe_read cost_hash_lookup cost_task_storage cost_atomic_add"
