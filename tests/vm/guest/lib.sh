@@ -48,6 +48,26 @@ bind_vfio() {
 	echo "$1" > /sys/bus/pci/drivers_probe
 }
 
+# unpin_links LINK...: remove these link pins and wait until each link's
+# program is gone. The kernel releases a link's last reference from a
+# workqueue (bpf_link_put), so its hook can still run just after the pin
+# goes; the program's id is freed only once the link has let go of it.
+unpin_links() {
+	_ids=
+	for _l in "$@"; do
+		_ids="$_ids $(bpftool -j link show pinned "$PIN/$_l" | sed -n 's/.*"prog_id":\([0-9]*\).*/\1/p')"
+		rm "$PIN/$_l" || return 1
+	done
+	for _id in $_ids; do
+		_i=0
+		while bpftool prog show id "$_id" >/dev/null 2>&1; do
+			[ $_i -lt 300 ] || { echo "unpin_links: program $_id still loaded 30 s after its link's pin went" >&2; return 1; }
+			sleep 0.1
+			_i=$((_i + 1))
+		done
+	done
+}
+
 driver_of() { basename "$(readlink "/sys/bus/pci/devices/$1/driver")"; }
 
 # Physical config space as the host kernel reads it: sysfs, not vfio.

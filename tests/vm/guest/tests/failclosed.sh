@@ -189,7 +189,7 @@ $CF load --policy $P/mask.policy >/dev/null
 $CF policy apply $P/deny.policy > $P/apply.out 2>&1
 is "$?" 0 "every bus followed: an enforcing policy applies"
 $CF policy apply $P/mask.policy >/dev/null 2>&1
-rm $PIN/link_hw_read
+unpin_links link_hw_read
 $CF policy apply $P/deny.policy > $P/apply.out 2>&1
 rc=$?
 is "$rc" 1 "a vfio device not followed on the bus: apply refused (exit 1)"

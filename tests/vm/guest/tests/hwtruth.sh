@@ -194,15 +194,17 @@ for how in reset flr; do
 done
 
 # Control for the FLR case: without the hooks that mark the kernel's reset
-# and restore (their pinned links removed, which detaches them), the same
+# and restore (their pinned links removed and the programs waited out:
+# the kernel releases a link after its pin goes, not with it), the same
 # FLR's restore (DEVCTL, written over a value the reset voided) is
 # reported as the guest's write.
 if [ $nvme_flr -ne 0 ]; then
 	printf 'mask pcie.devctl.mps\ndeny hdr.command.serr\n' > $P/r.policy
 	c0=$($VC $N p2 0x04 | val_of p2 0x004)
 	out=$($VC $N w2 0x04 $((c0 ^ 0x100)) \
-		sh "$CF load --policy $P/r.policy >/dev/null; rm $PIN/link_reset $PIN/link_reset_done $PIN/link_restore $PIN/link_restore_done" \
+		sh "$CF load --policy $P/r.policy >/dev/null; . ./lib.sh; unpin_links link_reset link_reset_done link_restore link_restore_done" \
 		w2 exp+8 0x8000 p2 0x04 sh "$CF events --json > $ev_file" sh "$CF unload >/dev/null")
+	is "$(echo "$out" | awk '$1 == "sh" {print $2; exit}')" 0 "control, FLR without the restore hooks: premise, the hooks' programs are gone"
 	is "$(bitv "$(echo "$out" | awk '$1 == "p2" {print $3}')" 0x100)" "$(bitv $((c0 ^ 0x100)) 0x100)" "control, FLR without the restore hooks: premise, the kernel restored Command SERR"
 	check "control, FLR without the restore hooks: the kernel's restore is reported as the guest's write ($(grep -c '"result":"\(race\|unverified\)"' $ev_file) events)" \
 		grep -q '"result":"\(race\|unverified\)"' $ev_file
