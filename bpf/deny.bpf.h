@@ -84,7 +84,7 @@ __noinline int cf_deny_run(struct cf_access *a, const struct cf_policy *pol)
 		return a->denied;
 	}
 	if (cf_plan_touches(p, a->pos, a->count))
-		cf_run_plan(a, pol, p);
+		cf_run_plan(a, pol, p, NULL);
 	return a->denied;
 }
 

@@ -43,13 +43,11 @@ static __always_inline __u32 len_1_4(__u32 len)
 }
 
 /* The device's bytes [first, first + len) as last seen on the bus, and
- * which of their bits are known (seen in generation a->hw_gen). */
-static __always_inline __u32 hw_window(const struct cf_access *a, __u32 first, __u32 len,
-				       __u32 *known)
+ * which of their bits are known (seen in generation a->hw_gen); none
+ * without a record. */
+static __always_inline __u32 hw_window(const struct cf_access *a, struct cf_hw_device *hd,
+				       __u32 first, __u32 len, __u32 *known)
 {
-	struct cf_dev_key k = { .bus = a->d.bus, .devfn = a->d.devfn };
-	struct cf_hw_device *hd = bpf_map_lookup_elem(&cfgf_hw_devices, &k);
-
 	*known = 0;
 	return hd ? cf_dev_bytes(hd, a->hw_gen, first, len, known) : 0;
 }
@@ -321,8 +319,9 @@ __noinline int cf_count(struct cf_access *a, const struct cf_policy *pol)
 	return 0;
 }
 
-/* Apply the rules gathered for one register to the current access. */
-__noinline int cf_flush(struct cf_access *a, const struct cf_policy *pol)
+/* Apply the rules gathered for one register to the current access, on
+ * the device whose record is hd (NULL: none, nothing of it is known). */
+__noinline int cf_flush(struct cf_access *a, const struct cf_policy *pol, struct cf_hw_device *hd)
 {
 	struct cf_decision d, u;
 	struct cf_window w;
@@ -339,7 +338,7 @@ __noinline int cf_flush(struct cf_access *a, const struct cf_policy *pol)
 	len = w.len;
 
 	if (a->mode != CF_MODE_READ)
-		hw = hw_window(a, w.first, len, &known);
+		hw = hw_window(a, hd, w.first, len, &known);
 	if (a->mode == CF_MODE_VERIFY) {
 		/* A vfio write reaching the device: vfio read the register just
 		 * before (its read-merge-write), so `hw` is what the device held. */
@@ -493,23 +492,28 @@ static __always_inline struct cf_hw_device *hw_device_get(const struct cf_dev_ke
 	return hd;
 }
 
-/* The device's generation (its capability offsets recorded for reset
- * detection). Only vfio's open and the loader's seed make a device
- * followed, after checking both of its bus's accessors are hooked: a
- * device without a record has no known value, and its protected bits are
- * refused. */
-static __always_inline __u32 hw_device_gen(const struct cf_dev_info *d)
+/* The device's record for access `a`, once per access: hd where the
+ * caller has it (the bus write hook), else looked up; with its capability
+ * offsets recorded for reset detection, and its generation in a->hw_gen.
+ * Only vfio's open and the loader's seed make a device followed, after
+ * checking both of its bus's accessors are hooked: a device without a
+ * record has no known value, and its protected bits are refused. */
+static __always_inline struct cf_hw_device *hw_device_of(struct cf_access *a,
+							 struct cf_hw_device *hd)
 {
-	struct cf_dev_key k = { .bus = d->bus, .devfn = d->devfn };
-	struct cf_hw_device *hd = bpf_map_lookup_elem(&cfgf_hw_devices, &k);
+	struct cf_dev_key k = { .bus = a->d.bus, .devfn = a->d.devfn };
 
+	a->hw_gen = 0;
 	if (!hd)
-		return 0;
-	if (hd->pcie != d->pcie || hd->pm != d->pm) {
-		hd->pcie = d->pcie;
-		hd->pm = d->pm;
+		hd = bpf_map_lookup_elem(&cfgf_hw_devices, &k);
+	if (!hd)
+		return NULL;
+	if (hd->pcie != a->d.pcie || hd->pm != a->d.pm) {
+		hd->pcie = a->d.pcie;
+		hd->pm = a->d.pm;
 	}
-	return hd->gen;
+	a->hw_gen = hd->gen;
+	return hd;
 }
 
 /* Add rule i to the plan if it lands on the device of `a`. A function of
@@ -611,7 +615,7 @@ static __always_inline const struct cf_plan *compiled_plan(struct cf_access *a,
 
 /* Register i of the plan against the access, decided if it touches it. */
 static __always_inline int cf_plan_step(struct cf_access *a, const struct cf_policy *pol,
-						const struct cf_plan *p, __u32 i)
+					const struct cf_plan *p, struct cf_hw_device *hd, __u32 i)
 {
 	const struct cf_plan_reg *r;
 
@@ -628,29 +632,29 @@ static __always_inline int cf_plan_step(struct cf_access *a, const struct cf_pol
 	a->g_active = 1;
 	a->c_changed[0] = 0;
 	a->c_changed[1] = 0;
-	cf_flush(a, pol);
+	cf_flush(a, pol, hd);
 	if (a->c_changed[0] | a->c_changed[1])
 		cf_count(a, pol);
 	return 0;
 }
 
 /* Decide the access register by register (registers lie within one
- * dword; in policy order). A function of its own: verified once, not
- * once per path into it. */
+ * dword; in policy order), against the device's record: hd, or NULL to
+ * look it up (a read needs none). A function of its own: verified once,
+ * not once per path into it. */
 __noinline int cf_run_plan(struct cf_access *a, const struct cf_policy *pol,
-			   const struct cf_plan *p)
+			   const struct cf_plan *p, struct cf_hw_device *hd)
 {
 	__u32 n;
 
 	if (!a || !pol || !p)
 		return 0;
 	n = p->nregs;
-	if (a->mode != CF_MODE_READ)
-		a->hw_gen = hw_device_gen(&a->d);
+	hd = a->mode != CF_MODE_READ ? hw_device_of(a, hd) : NULL;
 	for (__u32 i = 0; i < CF_MAX_RULES; i++) {
 		if (i >= n)
 			break;
-		cf_plan_step(a, pol, p, i);
+		cf_plan_step(a, pol, p, hd, i);
 	}
 	return 0;
 }
@@ -663,7 +667,7 @@ static __always_inline int run_policy(struct cf_access *a, const struct cf_polic
 
 	if (!p || !cf_plan_touches(p, a->pos, a->count))
 		return 0;
-	return cf_run_plan(a, pol, p);
+	return cf_run_plan(a, pol, p, NULL);
 }
 
 /* From a trusted BTF pointer (fentry/fexit argument): plain loads. */
@@ -777,7 +781,7 @@ static __noinline int config_write(unsigned long long *ctx)
 			__sync_fetch_and_add(&cf_in_writes, 1);
 		}
 	}
-	return cf_run_plan(&a, pol, plan);
+	return cf_run_plan(&a, pol, plan, NULL);
 }
 
 static __always_inline int on_config_write(unsigned long long *ctx, bool iswrite)

@@ -122,11 +122,11 @@ static __noinline void report_unchecked(struct cf_access *a)
 	     CF_ACT_AUDIT, CF_EV_RACE | CF_EV_HW_UNKNOWN);
 }
 
-/* A vfio write that reached the device: check it (CF_MODE_VERIFY), with
- * the plan compiled for the live policy; never compiling one here. A
+/* A vfio write that reached the device hd: check it (CF_MODE_VERIFY),
+ * with the plan compiled for the live policy; never compiling one here. A
  * function of its own: verified once, not once per path into it. */
 __noinline int cf_verify_write(struct cf_in_write *in_write, __u32 where, __u32 size,
-			       __u32 value)
+			       __u32 value, struct cf_hw_device *hd)
 {
 	const struct cf_policy *pol = live_policy();
 	const struct cf_plan *p;
@@ -143,7 +143,7 @@ __noinline int cf_verify_write(struct cf_in_write *in_write, __u32 where, __u32 
 		if (!p)
 			report_unchecked(a);
 		else if (cf_plan_touches(p, a->pos, a->count))
-			cf_run_plan(a, pol, p);
+			cf_run_plan(a, pol, p, hd);
 	}
 	in_write->checking = 0;
 	return 0;
@@ -182,7 +182,7 @@ static __noinline int bus_write_seen(unsigned long long *ctx)
 		/* not another device, written by the kernel meanwhile */
 		if (in_write && in_write->active && users_write(in_write, where, size) &&
 		    in_write->d.bus == (__u64)bus && in_write->d.devfn == devfn)
-			cf_verify_write(in_write, where, size, value);
+			cf_verify_write(in_write, where, size, value, hd);
 	}
 	cf_dev_bus_write(hd, gen, where, size, value, failed, reset);
 	if (reset == CF_RESET_BUS)
