@@ -103,10 +103,25 @@ static const struct cf_field aer_cap_control[] = {
 	{ NULL, 0 },
 };
 
+/* Power Management Control/Status (PCI Bus Power Management Interface
+ * 1.2, 3.2.4). vfio turns a power state write into a change of its own
+ * (pci_set_power_state; D3hot -> D0 resets most devices). */
+static const struct cf_field pm_pmcsr[] = {
+	{ "power_state", 0x0003 },
+	{ "no_soft_reset", 0x0008 },
+	{ "pme_enable", 0x0100 },
+	{ "data_select", 0x1e00 },
+	{ "data_scale", 0x6000 },
+	{ "pme_status", 0x8000 },
+	{ NULL, 0 },
+};
+
 #define CF_PCI_EXT_CAP_ID_ERR 0x0001
+#define CF_PCI_CAP_ID_PM 0x01
 
 const struct cf_register cf_registers[] = {
 	{ "hdr.command", CF_ANCHOR_HDR, 0, 0x04, 2, hdr_command },
+	{ "pm.pmcsr", CF_ANCHOR_CAP, CF_PCI_CAP_ID_PM, 0x04, 2, pm_pmcsr },
 	{ "pcie.devctl", CF_ANCHOR_CAP, CF_PCI_CAP_ID_EXP, 0x08, 2, pcie_devctl },
 	{ "pcie.lnkctl", CF_ANCHOR_CAP, CF_PCI_CAP_ID_EXP, 0x10, 2, pcie_lnkctl },
 	{ "pcie.devctl2", CF_ANCHOR_CAP, CF_PCI_CAP_ID_EXP, 0x28, 2, pcie_devctl2 },

@@ -289,6 +289,28 @@ static void test_field_targets_resolve_offsets_and_masks(void **state)
 		    0x6000);
 }
 
+/* Power Management Control/Status: PM capability (ID 0x01) + 0x04, the
+ * same place as the raw target cap(0x01)+0x04/2. */
+static void test_pm_pmcsr_fields_resolve_in_the_pm_capability(void **state)
+{
+	struct cf_policy p, raw;
+
+	parse_ok("deny pm.pmcsr.power_state\nmask pm.pmcsr.pme_enable\naudit pm.pmcsr\n", &p);
+	assert_int_equal(p.nrules, 3);
+	expect_rule_act(&p.rules[0], "pm.pmcsr.power_state", CF_ACT_DENY, CF_ANCHOR_CAP, 0x01, 0x04,
+			2, 0x0003);
+	expect_rule_act(&p.rules[1], "pm.pmcsr.pme_enable", CF_ACT_MASK, CF_ANCHOR_CAP, 0x01, 0x04,
+			2, 0x0100);
+	expect_rule_act(&p.rules[2], "pm.pmcsr", CF_ACT_AUDIT, CF_ANCHOR_CAP, 0x01, 0x04, 2, 0xffff);
+	parse_ok("deny cap(0x01)+0x04/2:0x0003\n", &raw);
+	assert_int_equal(raw.rules[0].anchor, p.rules[0].anchor);
+	assert_int_equal(raw.rules[0].cap_id, p.rules[0].cap_id);
+	assert_int_equal(raw.rules[0].offset, p.rules[0].offset);
+	assert_int_equal(raw.rules[0].mask, p.rules[0].mask);
+	/* not the PCIe capability: the loader seeds capability lists for it */
+	assert_true(p.flags & CF_POL_CAP);
+}
+
 static void test_register_name_prefix_of_another_resolves_longest(void **state)
 {
 	/* "pcie.devctl" is a prefix of "pcie.devctl2": ari is a devctl2 field. */
@@ -1756,6 +1778,7 @@ int main(void)
 		cmocka_unit_test(test_whole_register_target_masks_all_bits),
 		cmocka_unit_test(test_header_register_target),
 		cmocka_unit_test(test_field_targets_resolve_offsets_and_masks),
+		cmocka_unit_test(test_pm_pmcsr_fields_resolve_in_the_pm_capability),
 		cmocka_unit_test(test_register_name_prefix_of_another_resolves_longest),
 		cmocka_unit_test(test_longest_known_name_is_accepted),
 		cmocka_unit_test(test_every_known_field_is_a_valid_target),
