@@ -5,6 +5,7 @@
 #include <string.h>
 #include "cfgfilter.h"
 #include "regnames.h"
+#include "cfg_caps.h"
 
 static const struct cf_field hdr_command[] = {
 	{ "io", 0x0001 },
@@ -117,7 +118,6 @@ static const struct cf_field pm_pmcsr[] = {
 };
 
 #define CF_PCI_EXT_CAP_ID_ERR 0x0001
-#define CF_PCI_CAP_ID_PM 0x01
 
 const struct cf_register cf_registers[] = {
 	{ "hdr.command", CF_ANCHOR_HDR, 0, 0x04, 2, hdr_command },

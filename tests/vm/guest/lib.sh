@@ -70,6 +70,18 @@ unpin_links() {
 
 driver_of() { basename "$(readlink "/sys/bus/pci/devices/$1/driver")"; }
 
+# cap_of BDF ID: the offset of standard capability ID on BDF, walked through
+# sysfs `config`; empty if it has none (or the list runs on past 48 links)
+cap_of() {
+	_p=$(($(sysfs_cfg16 $1 0x34) & 0xfc)) _i=0
+	while [ $_p -ne 0 ] && [ $_i -lt 48 ]; do
+		_h=$(sysfs_cfg16 $1 $_p)
+		[ $((_h & 0xff)) -eq $(($2)) ] && { echo $_p; return; }
+		_p=$(((_h >> 8) & 0xfc))
+		_i=$((_i + 1))
+	done
+}
+
 # Physical config space as the host kernel reads it: sysfs, not vfio.
 sysfs_cfg16() {
 	hexdump -s "$(($2))" -n 2 -e '1/2 "0x%04x"' "/sys/bus/pci/devices/$1/config"

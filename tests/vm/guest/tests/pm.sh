@@ -16,18 +16,6 @@ check "an e1000e (8086:10d3) is there" [ -n "$E" ]
 bind_vfio "$E"
 is "$(driver_of "$E")" vfio-pci "the e1000e is bound to vfio-pci"
 
-# The offset of standard capability ID $2 on device $1, walked through
-# sysfs before anything is loaded; empty if it has none.
-cap_of() {
-	_c=/sys/bus/pci/devices/$1/config
-	_o=$(($(hexdump -s 0x34 -n 1 -e '1/1 "%u"' $_c) & 0xfc))
-	_i=0
-	while [ $_o -ne 0 ] && [ $_i -lt 48 ]; do
-		[ "$(hexdump -s $_o -n 1 -e '1/1 "%u"' $_c)" -eq $(($2)) ] && { echo $_o; return; }
-		_o=$(($(hexdump -s $((_o + 1)) -n 1 -e '1/1 "%u"' $_c) & 0xfc))
-		_i=$((_i + 1))
-	done
-}
 PM=$(cap_of "$E" 0x01)
 check "the e1000e has a PM capability" [ -n "$PM" ]
 CSR=$(printf '0x%03x' $((PM + 4)))

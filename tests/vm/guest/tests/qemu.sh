@@ -76,12 +76,8 @@ done
 # The filter knows the device's value through every cycle: no write is
 # refused, nothing is reported as reaching the device behind it (the
 # kernel's restore is not the guest's write), SERR stays the device's (ECAM).
-pm=0 p=$(( $(sysfs_cfg16 $E 0x34) & 0xfc ))
-while [ $p -ne 0 ]; do
-	h=$(sysfs_cfg16 $E $p)
-	[ $((h & 0xff)) -eq 1 ] && { pm=$p; break; }
-	p=$(( (h >> 8) & 0xfc ))
-done
+pm=$(cap_of $E 0x01)
+pm=${pm:-0}
 check "premise: the e1000e has a PM capability (at $(printf 0x%x $pm))" [ $pm -ne 0 ]
 { cat policy/default.policy; echo 'mask hdr.command.serr'; } > $P/reset.policy
 $CF policy apply $P/reset.policy >/dev/null
