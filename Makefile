@@ -115,9 +115,9 @@ $(BUILD)/devnull-pwrite: bench/devnull-pwrite.c | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB) tests/unit/ref_model.h $(wildcard include/*.h) | $(BUILD)/tests
+$(BUILD)/tests/%: tests/unit/%.c $(LIB) tests/unit/ref_model.h tests/unit/test_rng.h $(wildcard include/*.h) | $(BUILD)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(LIB) -lcmocka -ljansson -o $@
+	$(Q)$(CC) $(CFLAGS) -pthread -Itests/unit $< $(LIB) -lcmocka -ljansson -o $@
 
 # The entry points install what they need first (tools/install-deps.sh),
 # then build in a second make so the tools exist when recipes run.

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "test_rng.h"
+
 #include "cf_decide.h"
 #include "ref_model.h"
 
@@ -19,10 +21,7 @@ static uint64_t rng_state = 0x243f6a8885a308d3ull;
 
 static uint32_t rnd(void)
 {
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return (uint32_t)(rng_state >> 11);
+	return (uint32_t)(xorshift64(&rng_state) >> 11);
 }
 
 /* Sparse random masks, so the actions overlap some of the time. */
