@@ -36,6 +36,8 @@
 struct cf_hw_device;
 static void cf_bpf_forget_unfollowed(struct cf_hw_device *d);
 #define cf_dev_forget_unfollowed cf_bpf_forget_unfollowed
+/* a plan is 1.3 KB: one helper call, not an unrolled copy */
+#define cf_plan_copy(dst, src) bpf_probe_read_kernel((dst), sizeof(struct cf_plan), (src))
 #include "cf_device.h"
 
 char LICENSE[] SEC("license") = "GPL"; /* bpf_probe_write_user is GPL-only */

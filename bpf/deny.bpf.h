@@ -68,23 +68,27 @@ static __noinline void refuse_blind(struct cf_access *a)
 
 __noinline int cf_deny_run(struct cf_access *a, const struct cf_policy *pol)
 {
+	struct cf_hw_device *hd;
 	const struct cf_plan *p;
 
 	if (!a || !pol)
 		return 0;
-	p = plan_of(a, pol);
+	hd = record_of(a->d.bus, a->d.devfn);
+	p = plan_of(a, pol, hd);
 	/* no plan (no build buffer to compile one in): nothing to judge
 	 * against, in either pass; or an enforcing rule may lie anywhere
 	 * past the header */
 	if (!p || (a->mode == CF_MODE_DENY && (p->flags & CF_PLAN_LAYOUT_UNKNOWN) &&
 		   a->pos + a->count > 0x40)) {
+		plan_done(a, hd);
 		if (!a->denied)
 			a->denied = CF_REFUSED_VALUE;
 		refuse_blind(a);
 		return a->denied;
 	}
 	if (cf_plan_touches(p, a->pos, a->count))
-		cf_run_plan(a, pol, p, NULL);
+		cf_run_plan(a, pol, p, hd);
+	plan_done(a, hd);
 	return a->denied;
 }
 
@@ -146,11 +150,12 @@ static __always_inline int judge_write(const struct cf_policy *pol, struct cf_ac
  * cannot decode is refused only then. */
 static __always_inline int device_enforced(struct cf_access *a, const struct cf_policy *pol)
 {
-	const struct cf_plan *p;
+	struct cf_hw_device *hd = record_of(a->d.bus, a->d.devfn);
+	const struct cf_plan *p = plan_of(a, pol, hd);
+	int enforces = !p || (p->flags & CF_PLAN_ENFORCES); /* no plan: cannot tell */
 
-	a->policy_hash = pol->hash;
-	p = plan_of(a, pol);
-	return !p || (p->flags & CF_PLAN_ENFORCES); /* no plan: cannot tell */
+	plan_done(a, hd);
+	return enforces;
 }
 
 /* A write refused without a register to name (undecodable call): the

@@ -540,14 +540,14 @@ __noinline int cf_compile_rule(struct cf_access *a, const struct cf_policy *pol,
 	return 0;
 }
 
-/* Compile the policy for the device of `a` into the task's build buffer
- * and, where the plan map has room, publish it for the next accesses.
- * The build buffer, valid for this program run, if anything failed. */
-__noinline int cf_compile(struct cf_access *a, const struct cf_policy *pol)
+/* Compile the policy for the device of `a` (record hd, or NULL) into the
+ * task's build buffer and publish it in the record for the next accesses
+ * where no access is deciding from the one there (include/cf_device.h).
+ * The caller decides from the build buffer, valid for this program run. */
+__noinline int cf_compile(struct cf_access *a, const struct cf_policy *pol,
+			  struct cf_hw_device *hd)
 {
-	struct cf_dev_key k = {};
 	struct cf_stats *st = stats();
-	struct cf_hw_device *hd;
 	struct cf_plan *p;
 
 	if (!a || !pol)
@@ -557,9 +557,9 @@ __noinline int cf_compile(struct cf_access *a, const struct cf_policy *pol)
 	if (!p)
 		return -1;
 	cf_plan_init(p);
-	k.bus = a->d.bus;
-	k.devfn = a->d.devfn;
-	hd = bpf_map_lookup_elem(&cfgf_hw_devices, &k);
+	/* before anything is read: an open meanwhile voids this plan */
+	if (hd)
+		p->open_gen = cf_read_once(hd->open_gen);
 	build_caps(hd, a->d.cfg_size);
 	for (__u32 i = 0; i < CF_MAX_RULES; i++) {
 		if (i >= pol->nrules)
@@ -569,48 +569,91 @@ __noinline int cf_compile(struct cf_access *a, const struct cf_policy *pol)
 	p->hash = pol->hash;
 	p->vconfig = a->d.vconfig;
 	p->id = a->d.id;
-	/* before the plan decides, the device follows its dwords */
-	if (hd)
-		cf_dev_follow_plan(hd, p, a->d.pcie, a->d.pm);
+	p->bus = a->d.bus;
+	p->devfn = a->d.devfn;
 	if (st)
 		st->plans++;
-	if (bpf_map_update_elem(&cfgf_plans, &k, p, BPF_ANY) && st)
-		st->plan_uncached++;
+	if (!hd) {
+		if (st)
+			st->plan_unpublished++;
+		return 0;
+	}
+	/* before the plan decides, the device follows its dwords */
+	cf_dev_follow_plan(hd, p, a->d.pcie, a->d.pm);
+	if (cf_dev_plan_publish(hd, p) && st)
+		st->plan_unpublished++;
 	return 0;
 }
 
-/* The device's plan for the live policy: looked up, or compiled now. A
- * plan decides only for the policy and the open it was compiled for. */
-static __always_inline const struct cf_plan *plan_of(struct cf_access *a,
-						     const struct cf_policy *pol)
+/* The device's record, or NULL: not followed (no room, or its bus is not
+ * hooked), and then no plan is kept for it either. */
+static __always_inline struct cf_hw_device *record_of(__u64 bus, __u32 devfn)
 {
-	struct cf_dev_key k = { .bus = a->d.bus, .devfn = a->d.devfn };
-	const struct cf_plan *p = bpf_map_lookup_elem(&cfgf_plans, &k);
+	struct cf_dev_key k = { .bus = bus, .devfn = devfn };
+
+	return bpf_map_lookup_elem(&cfgf_hw_devices, &k);
+}
+
+/* The plan published in record hd if it is the one for this policy and
+ * open, entered: the caller leaves it (plan_done) once decided. Else NULL. */
+static __always_inline const struct cf_plan *published_plan(struct cf_hw_device *hd, __u64 hash,
+							    __u64 vconfig)
+{
+	if (!hd || cf_dev_plan_enter(hd))
+		return NULL;
+	if (cf_dev_plan_fits(hd, hash, vconfig))
+		return &hd->plan;
+	cf_dev_plan_leave(hd);
+	return NULL;
+}
+
+/* The device's plan for the live policy: the record's, or compiled now
+ * into the task's build buffer. a->plan_held says which. */
+static __always_inline const struct cf_plan *plan_of(struct cf_access *a,
+						     const struct cf_policy *pol,
+						     struct cf_hw_device *hd)
+{
+	const struct cf_plan *p;
 
 	a->policy_hash = pol->hash;
-	if (p && p->hash == pol->hash && p->vconfig == a->d.vconfig)
+	p = published_plan(hd, pol->hash, a->d.vconfig);
+	a->plan_held = p != NULL;
+	if (p)
 		return p;
-	if (cf_compile(a, pol))
+	if (cf_compile(a, pol, hd))
 		return NULL;
 	return bpf_task_storage_get(&cfgf_plan_build, bpf_get_current_task_btf(), 0, 0);
 }
 
-/* ... without compiling one: the published plan, or the one this task
- * compiled and the plan map had no room for; else NULL (the live policy
- * changed since the task's write was judged). For the bus write hook,
- * which runs under pci_lock with interrupts off. */
+/* ... without compiling one: the record's, or the one this task compiled
+ * for its write and could not publish; else NULL (the live policy changed
+ * since the task's write was judged). For the bus write hook, which runs
+ * under pci_lock with interrupts off. */
 static __always_inline const struct cf_plan *compiled_plan(struct cf_access *a,
-							   const struct cf_policy *pol)
+							   const struct cf_policy *pol,
+							   struct cf_hw_device *hd)
 {
-	struct cf_dev_key k = { .bus = a->d.bus, .devfn = a->d.devfn };
-	const struct cf_plan *p = bpf_map_lookup_elem(&cfgf_plans, &k);
+	const struct cf_plan *p;
 
 	a->policy_hash = pol->hash;
-	if (!p || p->hash != pol->hash || p->vconfig != a->d.vconfig)
-		p = bpf_task_storage_get(&cfgf_plan_build, bpf_get_current_task_btf(), 0, 0);
-	if (p && p->hash == pol->hash && p->vconfig == a->d.vconfig)
+	p = published_plan(hd, pol->hash, a->d.vconfig);
+	a->plan_held = p != NULL;
+	if (p)
+		return p;
+	/* the task's last compile: this device's, for this policy and open */
+	p = bpf_task_storage_get(&cfgf_plan_build, bpf_get_current_task_btf(), 0, 0);
+	if (p && p->hash == pol->hash && p->vconfig == a->d.vconfig && p->bus == a->d.bus &&
+	    p->devfn == a->d.devfn && hd && p->open_gen == cf_read_once(hd->open_gen))
 		return p;
 	return NULL;
+}
+
+/* Done with the plan plan_of or compiled_plan gave. */
+static __always_inline void plan_done(struct cf_access *a, struct cf_hw_device *hd)
+{
+	if (a->plan_held && hd)
+		cf_dev_plan_leave(hd);
+	a->plan_held = 0;
 }
 
 /* Register i of the plan against the access, decided if it touches it. */
@@ -659,15 +702,16 @@ __noinline int cf_run_plan(struct cf_access *a, const struct cf_policy *pol,
 	return 0;
 }
 
-/* An access whose writer is not on vfio's write path (deny hook, read,
- * the check of a write reaching the device). */
+/* A read through vfio (virtualize). */
 static __always_inline int run_policy(struct cf_access *a, const struct cf_policy *pol)
 {
-	const struct cf_plan *p = plan_of(a, pol);
+	struct cf_hw_device *hd = record_of(a->d.bus, a->d.devfn);
+	const struct cf_plan *p = plan_of(a, pol, hd);
 
-	if (!p || !cf_plan_touches(p, a->pos, a->count))
-		return 0;
-	return cf_run_plan(a, pol, p, NULL);
+	if (p && cf_plan_touches(p, a->pos, a->count))
+		cf_run_plan(a, pol, p, hd);
+	plan_done(a, hd);
+	return 0;
 }
 
 /* From a trusted BTF pointer (fentry/fexit argument): plain loads. */
@@ -720,23 +764,11 @@ static __always_inline int start_access(struct cf_access *a, __u64 buf, __u64 po
 	return 0;
 }
 
-/* The device's plan if it is the live policy's for this open, else NULL. */
-static __always_inline const struct cf_plan *fresh_plan(struct vfio_pci_core_device *vdev,
-							__u64 hash)
-{
-	struct pci_dev *pdev = vdev->pdev;
-	struct cf_dev_key k = { .bus = (__u64)pdev->bus, .devfn = pdev->devfn };
-	const struct cf_plan *p = bpf_map_lookup_elem(&cfgf_plans, &k);
-
-	if (p && p->hash == hash && p->vconfig == (__u64)vdev->vconfig)
-		return p;
-	return NULL;
-}
-
 /* A vfio write: decided by the device's plan for the live policy. The
  * budget, for a write no rule covers: the policy (an array-of-maps,
- * which the verifier inlines), one lookup (the plan) and the offset read
- * (kernel_s64). Out of line, so the program itself needs no frame. */
+ * which the verifier inlines), one lookup (the device's record, holding
+ * the plan) and the offset read (kernel_s64). Out of line, so the program
+ * itself needs no frame. */
 static __noinline int config_write(unsigned long long *ctx)
 {
 	/* vfio_pci_config_rw(vdev, buf, count, ppos, iswrite) */
@@ -749,6 +781,7 @@ static __noinline int config_write(unsigned long long *ctx)
 	const struct cf_policy *pol;
 	const struct cf_plan *plan;
 	struct cf_in_write *in_write;
+	struct cf_hw_device *hd;
 	struct cf_access a;
 	__s64 off;
 
@@ -756,18 +789,27 @@ static __noinline int config_write(unsigned long long *ctx)
 	pol = live_policy();
 	if (!pol || pol->nrules > CF_MAX_RULES || kernel_s64((void *)ctx[3], &off))
 		return 0;
+	hd = record_of((__u64)vdev->pdev->bus, vdev->pdev->devfn);
+	plan = published_plan(hd, pol->hash, (__u64)vdev->vconfig);
 	/* The common write, to a dword no rule covers, ends here */
-	plan = fresh_plan(vdev, pol->hash);
-	if (plan && !cf_plan_touches(plan, off & CF_VFIO_OFFSET_MASK, count))
+	if (plan && !cf_plan_touches(plan, off & CF_VFIO_OFFSET_MASK, count)) {
+		cf_dev_plan_leave(hd);
 		return 0;
+	}
 	dev_info_direct(vdev, &a.d);
-	if (start_access(&a, (__u64)buf, off & CF_VFIO_OFFSET_MASK, count, CF_MODE_WRITE))
+	if (start_access(&a, (__u64)buf, off & CF_VFIO_OFFSET_MASK, count, CF_MODE_WRITE)) {
+		if (plan)
+			cf_dev_plan_leave(hd);
 		return 0;
+	}
 	a.policy_hash = pol->hash;
+	a.plan_held = plan != NULL;
 	if (!plan)
-		plan = plan_of(&a, pol);
-	if (!plan || !cf_plan_touches(plan, a.pos, a.count))
+		plan = plan_of(&a, pol, hd);
+	if (!plan || !cf_plan_touches(plan, a.pos, a.count)) {
+		plan_done(&a, hd);
 		return 0;
+	}
 	/* the device's bus writes from here are checked (hw_view.bpf.h) */
 	in_write = bpf_task_storage_get(&cfgf_in_write, bpf_get_current_task_btf(), 0,
 					BPF_LOCAL_STORAGE_GET_F_CREATE);
@@ -781,7 +823,9 @@ static __noinline int config_write(unsigned long long *ctx)
 			__sync_fetch_and_add(&cf_in_writes, 1);
 		}
 	}
-	return cf_run_plan(&a, pol, plan, NULL);
+	cf_run_plan(&a, pol, plan, hd);
+	plan_done(&a, hd);
+	return 0;
 }
 
 static __always_inline int on_config_write(unsigned long long *ctx, bool iswrite)
@@ -847,17 +891,6 @@ static long drop_shadow(struct bpf_map *map, struct cf_shadow_key *k, struct cf_
 	return 0;
 }
 
-/* The device's plan goes when vfio opens or closes it: the next open may
- * be another device at this (bus, devfn) (hot-plug), and the allocator may
- * hand it the same vconfig address (seen: e1000e's to nvme). */
-static __always_inline void drop_plan(struct vfio_pci_core_device *vdev)
-{
-	struct pci_dev *pdev = vdev->pdev;
-	struct cf_dev_key k = { .bus = (__u64)pdev->bus, .devfn = pdev->devfn };
-
-	bpf_map_delete_elem(&cfgf_plans, &k);
-}
-
 /* vfio drops its virtual config space when the device is closed; so does
  * virtualize, so a new open starts from hardware as vfio's own does. */
 static __always_inline int on_device_close(struct vfio_pci_core_device *vdev)
@@ -865,7 +898,6 @@ static __always_inline int on_device_close(struct vfio_pci_core_device *vdev)
 	struct cf_shadow_drop drop = { .vconfig = (__u64)BPF_CORE_READ(vdev, vconfig) };
 
 	bpf_for_each_map_elem(&cfgf_shadow, drop_shadow, &drop, 0);
-	drop_plan(vdev);
 	return 0;
 }
 

@@ -139,11 +139,12 @@ __noinline int cf_verify_write(struct cf_in_write *in_write, __u32 where, __u32 
 	a->d = in_write->d;
 	if (!start_access(a, 0, where, size, CF_MODE_VERIFY)) {
 		a->value = value;
-		p = compiled_plan(a, pol);
+		p = compiled_plan(a, pol, hd);
 		if (!p)
 			report_unchecked(a);
 		else if (cf_plan_touches(p, a->pos, a->count))
 			cf_run_plan(a, pol, p, hd);
+		plan_done(a, hd);
 	}
 	in_write->checking = 0;
 	return 0;
@@ -231,13 +232,11 @@ static __always_inline int on_device_open(struct vfio_pci_core_device *vdev)
 	if (!bus_hooked((struct pci_bus *)d.bus)) {
 		/* not followed: its protected bits are refused (value_unknown) */
 		bpf_map_delete_elem(&cfgf_hw_devices, &k);
-		drop_plan(vdev);
 		return 0;
 	}
 	hd = hw_device_get(&k);
 	if (hd)
 		cf_dev_opened(hd, d.pcie, d.pm);
-	drop_plan(vdev);
 	return 0;
 }
 

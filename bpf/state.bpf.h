@@ -87,15 +87,6 @@ struct {
 	__type(value, struct cf_shadow);
 } cfgf_shadow SEC(".maps");
 
-/* The policy compiled per device (include/cf_plan.h): looked up by
- * (bus, devfn), used only while its hash and vconfig are the live ones. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
-	__type(key, struct cf_dev_key);
-	__type(value, struct cf_plan);
-} cfgf_plans SEC(".maps");
-
 /* Where a task compiles a plan: too big for the stack, and the task's own
  * so no other CPU or preempting task writes into it meanwhile. */
 struct {
@@ -181,6 +172,7 @@ struct cf_access {
 	__u32 denied; /* CF_MODE_DENY: enum cf_refusal, the first found */
 	__u32 value; /* CF_MODE_VERIFY: the bytes written to the device */
 	__u32 hw_gen; /* the device's generation in cfgf_hw_devices */
+	__u32 plan_held; /* deciding from the record's plan (plan_of) */
 	__u32 g_reg, g_width, g_rules, g_active;
 	__u32 g_mask[CF_ACT_MAX + 1]; /* by enum cf_action */
 	char dev[CF_DEV_LEN];

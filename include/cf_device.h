@@ -34,12 +34,96 @@ struct cf_hw_device {
 	 * vfio's open and the loader's seed (which reads every dword) clear it. */
 	__u32 followed_only;
 	__u32 open_gen; /* gen when vfio last opened it: what was seen since is this device */
+	/* Accesses deciding from `plan`, 2 each, plus 1 while a compile
+	 * writes it (cf_dev_plan_enter and cf_dev_plan_publish). */
+	__u32 plan_users;
+	__u32 pad;
+	struct cf_plan plan; /* the live policy compiled for this open, once published */
 	__u64 followed[CF_CFG_DWORDS / 64];
 	struct cf_caps caps; /* its capability lists as the device holds them */
 	/* a word per dword (include/cf_hw.h): it counts only while its
 	 * generation is the device's */
 	__u64 hw[CF_CFG_DWORDS];
 };
+
+/* tests/vm/guest/tests/plan.sh finds the plan in bpftool's dump here */
+_Static_assert(__builtin_offsetof(struct cf_hw_device, plan) == 24 &&
+		       __builtin_offsetof(struct cf_plan, open_gen) == 28 &&
+		       __builtin_offsetof(struct cf_plan, dwords) == 48,
+	       "plan.sh reads the plan at these offsets");
+
+/* The plan is published in place, not by a map update: an update swaps
+ * the element, and a replaced element is handed to the next update (of
+ * any device) while a reader may still be deciding from it. So a compile
+ * writes the plan only while no access is deciding from it, and an access
+ * never decides from a plan being written: it compiles its own instead.
+ * Nobody waits. The atomics are fully ordered (BPF_FETCH and cmpxchg), so
+ * a reader's loads of the plan stay between its enter and its leave on
+ * any architecture. */
+#ifndef cf_plan_copy
+#define cf_plan_copy(dst, src) __builtin_memcpy((dst), (src), sizeof(struct cf_plan))
+#endif
+
+/* Start deciding from d->plan: 0, or -1 while a compile writes it. */
+static __always_inline int cf_dev_plan_enter(struct cf_hw_device *d)
+{
+	__u32 old = __sync_fetch_and_add(&d->plan_users, 2);
+
+	if (!(old & 1))
+		return 0;
+	old = __sync_fetch_and_sub(&d->plan_users, 2);
+	cf_hide(old); /* the fetch form: ordered */
+	return -1;
+}
+
+/* Done deciding from d->plan. */
+static __always_inline void cf_dev_plan_leave(struct cf_hw_device *d)
+{
+	__u32 old = __sync_fetch_and_sub(&d->plan_users, 2);
+
+	cf_hide(old);
+}
+
+/* Is the plan in d the one p is (same policy, open and device)? */
+static __always_inline int cf_dev_plan_is(const struct cf_hw_device *d, const struct cf_plan *p)
+{
+	return d->plan.hash == p->hash && d->plan.vconfig == p->vconfig &&
+	       d->plan.open_gen == p->open_gen && d->plan.bus == p->bus &&
+	       d->plan.devfn == p->devfn;
+}
+
+/* Publish plan p if no access is deciding from d->plan: 0, or -1 (the
+ * caller decides from p either way, and a later access compiles again). A
+ * plan already there is not written again, so a device whose plan is
+ * current sees no write: an access finds its plan being written only
+ * after an apply or an open. The check before taking the plan may read a
+ * publish half done (it only skips a write the same plan makes); the one
+ * after decides. */
+static __always_inline int cf_dev_plan_publish(struct cf_hw_device *d, const struct cf_plan *p)
+{
+	__u32 old;
+	int same;
+
+	if (cf_dev_plan_is(d, p))
+		return 0;
+	if (__sync_val_compare_and_swap(&d->plan_users, 0, 1) != 0)
+		return -1;
+	same = cf_dev_plan_is(d, p);
+	if (!same)
+		cf_plan_copy(&d->plan, p);
+	old = __sync_fetch_and_sub(&d->plan_users, 1);
+	cf_hide(old);
+	return 0;
+}
+
+/* Is the published plan the one for this policy and open? Only inside
+ * cf_dev_plan_enter and leave. */
+static __always_inline int cf_dev_plan_fits(const struct cf_hw_device *d, __u64 hash,
+					    __u64 vconfig)
+{
+	return d->plan.hash == hash && d->plan.vconfig == vconfig &&
+	       d->plan.open_gen == cf_read_once(d->open_gen);
+}
 
 /* The word holding config byte `where`. */
 static __always_inline __u64 *cf_dev_word(struct cf_hw_device *d, __u32 where)
@@ -287,7 +371,8 @@ static __always_inline void cf_dev_bus_write(struct cf_hw_device *d, __u32 gen, 
 
 /* vfio opens the device: nothing seen before counts (after a hot-plug it
  * may be another device); it is followed whole until its plan narrows it,
- * and its capability directory is rebuilt from what vfio reads now. */
+ * and its capability directory is rebuilt from what vfio reads now. The
+ * new open_gen voids the published plan. */
 static __always_inline void cf_dev_opened(struct cf_hw_device *d, __u32 pcie, __u32 pm)
 {
 	d->open_gen = __sync_add_and_fetch(&d->gen, 1);

@@ -2,8 +2,9 @@
 /* A policy compiled for one device: its rules placed on the device's
  * registers (selectors matched, capability offsets resolved), gathered per
  * register, with a bitmap of the dwords they live in. The data plane builds
- * one per device on its first access and then decides a write with one
- * lookup of it and one bit test per dword the write touches. Pure: the BPF
+ * one per device on its first access under a policy, keeps it in the
+ * device's record, and then decides a write with one bit test per dword
+ * the write touches. Pure: the BPF
  * compiler and the unit tests build plans through these. */
 #ifndef CF_PLAN_H
 #define CF_PLAN_H
@@ -19,7 +20,7 @@
 #ifdef __BPF__
 #define cf_hide(x) barrier_var(x)
 #else
-#define cf_hide(x) ((void)0)
+#define cf_hide(x) ((void)(x))
 #endif
 static __always_inline __u32 cf_bitmap_word(__u64 dw, __u32 nwords)
 {
@@ -53,15 +54,18 @@ enum cf_plan_flags {
 				     * writes past the header are refused */
 };
 
-/* Valid for one device while hash is the live policy's and vconfig is the
- * open device's; the data plane also deletes it when vfio opens or closes
- * the device, since the allocator may hand a new open the same vconfig. */
+/* Decides for device (bus, devfn) while hash is the live policy's, vconfig
+ * the open device's and open_gen its record's (include/cf_device.h): the
+ * allocator may hand a new open the same vconfig, never the same open_gen. */
 struct cf_plan {
 	__u64 hash;     /* cf_policy.hash it was compiled from */
 	__u64 vconfig;  /* vfio's copy of config space it was compiled against */
 	__u32 id;       /* vendor << 16 | device */
 	__u32 nregs;
 	__u32 flags;    /* enum cf_plan_flags */
+	__u32 open_gen; /* the device record's open_gen when compiled */
+	__u64 bus;      /* the device it was compiled for (a task's build */
+	__u32 devfn;    /* buffer may hold another device's) */
 	__u32 pad;
 	__u64 dwords[CF_CFG_DWORDS / 64]; /* bit n: dword at 4n holds a register */
 	struct cf_plan_reg regs[CF_MAX_RULES];
@@ -75,6 +79,9 @@ static __always_inline void cf_plan_init(struct cf_plan *p)
 	p->id = 0;
 	p->nregs = 0;
 	p->flags = 0;
+	p->open_gen = 0;
+	p->bus = 0;
+	p->devfn = 0;
 	for (int i = 0; i < CF_CFG_DWORDS / 64; i++)
 		p->dwords[i] = 0;
 }

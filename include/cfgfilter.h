@@ -162,8 +162,10 @@ struct cf_stats {
 			       * bus check judges what reaches the device), or vfio
 			       * writes of such bits that could not be checked */
 	__u64 plans;          /* policies compiled for a device (include/cf_plan.h) */
-	__u64 plan_uncached;  /* compiled plans the plan map had no room for: used
-			       * for the one access, compiled again on the next */
+	__u64 plan_unpublished; /* compiled plans not kept in the device's record (no
+				 * record, or an access was deciding from the one
+				 * there): used for the one access, compiled again
+				 * on the next */
 	__u64 counts_full;    /* rule counts lost: the counts map was full */
 	__u64 events;         /* events put in the ring buffer */
 	/* writes refused with EPERM because the filter could not judge them */

@@ -50,7 +50,7 @@ static const struct {
 	C("races", races),
 	C("hw_unknown", hw_unknown),
 	C("plans_compiled", plans),
-	C("plans_uncached", plan_uncached),
+	C("plans_unpublished", plan_unpublished),
 	C("counts_full", counts_full),
 	C("counts_other", counts_other),
 	C("refused_value_unknown", refused_value_unknown),
@@ -222,10 +222,10 @@ static void print_text(const struct cf_live *l, const struct cf_count_row *rows,
 	       l->hw_devices, l->hw_devices == 1 ? "" : "s",
 	       (unsigned long long)l->stats.hw_unknown, (unsigned long long)l->stats.hw_full,
 	       (unsigned long long)l->stats.caps_partial);
-	printf("plans:       the policy compiled %llu times for a device (%llu not cached: "
-	       "the plan map was full); %llu rule counts lost (the counts map was full), "
+	printf("plans:       the policy compiled %llu times for a device (%llu not kept: "
+	       "device not followed, or its plan in use); %llu rule counts lost (the counts map was full), "
 	       "%llu counted in a device's \"other\" writer row\n",
-	       (unsigned long long)l->stats.plans, (unsigned long long)l->stats.plan_uncached,
+	       (unsigned long long)l->stats.plans, (unsigned long long)l->stats.plan_unpublished,
 	       (unsigned long long)l->stats.counts_full, (unsigned long long)l->stats.counts_other);
 	cf_counts_print(stdout, rows, nrows);
 	printf("policy:      %016llx, %u rules\n", (unsigned long long)l->policy.hash,

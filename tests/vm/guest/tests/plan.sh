@@ -1,8 +1,9 @@
-# The policy compiled per device (map `plans`): no stale plan ever decides
-# a write. A plan that says "nothing protected here" is put in by hand with
-# bpftool, and the write of Command's SERR (a bit vfio writes through to
-# the device; MPS the kernel virtualizes itself) that follows must be
-# masked all the same after each event that has to void it: policy apply, a plan built on another vfio
+# The policy compiled per device (kept in its record, map `hw_devices`): no
+# stale plan ever decides a write. A plan that says "nothing protected
+# here" is put in the record by hand with bpftool, and the write of
+# Command's SERR (a bit vfio writes through to the device; MPS the kernel
+# virtualizes itself) that follows must be masked all the same after each
+# event that has to void it: policy apply, a plan built on another vfio
 # open, close and re-open, a hot-added device. The first case shows such a
 # plan does decide when nothing voids it, so every other case can fail.
 # Then the plan and the followed dwords across an apply, and the exact counts per device and rule, with the ring buffer full.
@@ -20,59 +21,80 @@ $CF load --policy $P/p1.policy >/dev/null || { not_ok "load"; done_testing; exit
 C0=$(( $($VC "$E" p2 0x04 | val_of p2 0x004) & ~SERR ))
 C1=$(( C0 | SERR ))
 
-nplans() { bpftool -j map dump pinned $PIN/plans | grep -o '"key":\[' | wc -l; }
 # SERR as the device holds it, read through sysfs by the client holding the
 # fd (vfio puts back at close, and at open, a state it saved: each case
 # clears SERR through sysfs, as root, inside its own open)
 serr_of() { hex4 $(( $(echo "$1" | val_of p2 0x004) & SERR )); }
 
-# bogus.sh: replace the device's only plan by one with the same policy hash,
-# vconfig and id, and no registers (with BOGUS_VCONFIG set, another
-# vconfig). stale.sh puts that plan back later.
-cat > $P/bogus.sh <<'EOF'
-j=$(bpftool -j map dump pinned /sys/fs/bpf/cfgfilter/plans)
-echo "$j" | sed 's/.*"key":\[\([^]]*\)\].*/\1/' | tr ',' ' ' | tr -d '"' > /tmp/plan/key
-echo "$j" | sed 's/.*"value":\[\([^]]*\)\].*/\1/' | tr ',' ' ' | tr -d '"' |
-	awk -v vc="$BOGUS_VCONFIG" '{ for (i = 1; i <= NF; i++) {
-		b = i <= 20 ? $i : "0"
-		if (i == 10 && vc != "") b = ($i == "0x5a" ? "0xa5" : "0x5a")
-		printf "%s ", b } }' > /tmp/plan/val
-sh /tmp/plan/stale.sh
+# The records as bpftool prints them (hex bytes), and the plan's bytes in
+# the first: struct cf_hw_device holds its plan at byte 24; the plan, the
+# policy hash at 0, vconfig at 8, nregs and flags at 20, open_gen at 28,
+# the dword bitmap at 48 (include/cf_device.h asserts these).
+PLAN=24
+records() { bpftool -j map dump pinned $PIN/hw_devices; }
+hexbytes() { grep -o "\"$1\":\\[\"0x[^]]*\\]" | head -1 | sed 's/.*\[//; s/\]//' | tr ',' ' ' | tr -d '"'; }
+nrecords() { records | grep -o '"key":\["0x' | wc -l; }
+plan_bytes() {
+	records | hexbytes value |
+		awk -v a=$((PLAN + $1)) -v n=$2 '{ for (i = a + 1; i <= a + n; i++) printf "%s ", $i }'
+}
+plan_nregs() { set -- $(plan_bytes 20 4); echo $(( $1 | $2 << 8 | $3 << 16 | $4 << 24 )); }
+
+# bogus.sh: replace the plan in the device's only record by one with the
+# same policy hash, vconfig, open and device, and no registers (with
+# BOGUS_VCONFIG set, another vconfig; with BOGUS_OPEN, another open).
+# stale.sh puts that record back later.
+cat > $P/bogus.sh <<EOF
+j=\$(bpftool -j map dump pinned $PIN/hw_devices)
+hexbytes() { grep -o "\\"\$1\\":\\[\\"0x[^]]*\\]" | head -1 | sed 's/.*\[//; s/\]//' | tr ',' ' ' | tr -d '"'; }
+echo "\$j" | hexbytes key > $P/key
+echo "\$j" | hexbytes value |
+	awk -v vc="\$BOGUS_VCONFIG" -v og="\$BOGUS_OPEN" -v p=$PLAN '{ for (i = 1; i <= NF; i++) {
+		b = \$i; o = i - 1 - p
+		if ((o >= 20 && o < 28) || (o >= 48 && o < 176)) b = "0" # nregs, flags, dwords
+		if (o == 9 && vc != "") b = (\$i == "0x5a" ? "0xa5" : "0x5a")
+		if (o == 30 && og != "") b = (\$i == "0x5a" ? "0xa5" : "0x5a")
+		printf "%s ", b } }' > $P/val
+sh $P/stale.sh
 EOF
-cat > $P/stale.sh <<'EOF'
-bpftool map update pinned /sys/fs/bpf/cfgfilter/plans key $(cat /tmp/plan/key) value $(cat /tmp/plan/val)
+cat > $P/stale.sh <<EOF
+bpftool map update pinned $PIN/hw_devices key \$(cat $P/key) value \$(cat $P/val)
 EOF
 
 # --- the stale plan decides when nothing voids it (the control) ----------
+is "$(nrecords)" 1 "premise: one followed device, $E"
 out=$($VC "$E" P2 0x04 $C0 w2 0x04 $C0 sh "sh $P/bogus.sh" w2 0x04 $C1 p2 0x04 2>&1)
 is "$(serr_of "$out")" 0x0100 "control: a plan with no registers, believed, lets SERR reach the device"
-is "$(nplans)" 0 "no plan is left once vfio closes the device"
 
 # --- policy apply voids it -------------------------------------------------
 out=$($VC "$E" P2 0x04 $C0 w2 0x04 $C0 sh "sh $P/bogus.sh" sh "$CF policy apply $P/p2.policy" \
-	w2 0x04 $C1 p2 0x04 sh "bpftool -j map dump pinned $PIN/plans > $P/after" 2>&1)
+	w2 0x04 $C1 p2 0x04 2>&1)
 is "$(serr_of "$out")" 0x0000 "policy apply: the stale plan no longer decides, SERR masked"
 h=$($CF policy show --json | grep -o '"hash": *"[0-9a-f]*"' | head -1 | sed 's/.*"\([0-9a-f]*\)"$/\1/')
 # the plan's first 8 bytes: the policy hash, little-endian
 want=$(echo "$h" | awk '{ for (i = 15; i >= 1; i -= 2) printf "0x%s ", substr($0, i, 2) }')
-got=$(sed 's/.*"value":\[\([^]]*\)\].*/\1/' $P/after | tr ',' ' ' | tr -d '"' |
-	awk '{ for (i = 1; i <= 8; i++) printf "%s ", $i }')
-is "$got" "$want" "after apply the device's plan is the new policy's ($h)"
+is "$(plan_bytes 0 8)" "$want" "after apply the device's plan is the new policy's ($h)"
 
 # --- a plan built on another open (another vconfig) -------------------------
 out=$($VC "$E" P2 0x04 $C0 w2 0x04 $C0 sh "BOGUS_VCONFIG=1 sh $P/bogus.sh" w2 0x04 $C1 p2 0x04 2>&1)
 is "$(serr_of "$out")" 0x0000 "a plan of another vconfig is not believed: SERR masked"
 
-# --- re-open: a plan found at open is dropped -----------------------------
+# --- a plan of another open at the same vconfig -------------------------------
+# (what a close and re-open can give: the allocator may hand the new open
+# the same vconfig; only the open's generation tells the plans apart)
+out=$($VC "$E" P2 0x04 $C0 w2 0x04 $C0 sh "BOGUS_OPEN=1 sh $P/bogus.sh" w2 0x04 $C1 p2 0x04 2>&1)
+is "$(serr_of "$out")" 0x0000 "a plan of another open, same vconfig, is not believed: SERR masked"
+
+# --- re-open: the plan of an earlier open does not decide ------------------
 $VC "$E" w2 0x04 $C0 sh "sh $P/bogus.sh" >/dev/null
 sh $P/stale.sh
-is "$(nplans)" 1 "a stale plan for $E sits in the map with the device closed"
+is "$(plan_nregs)" 0 "a stale plan (no registers) sits in $E's record with the device closed"
 out=$($VC "$E" P2 0x04 $C0 w2 0x04 $C1 p2 0x04 2>&1)
 is "$(serr_of "$out")" 0x0000 "re-open: the stale plan does not decide, SERR masked"
 
 # --- hot-added device at the same address --------------------------------
 sh $P/stale.sh
-is "$(nplans)" 1 "a stale plan sits at $E's address"
+is "$(plan_nregs)" 0 "a stale plan sits in the record at $E's address"
 echo 1 > /sys/bus/pci/devices/$E/remove
 echo 1 > /sys/bus/pci/rescan
 sleep 1
