@@ -169,7 +169,8 @@ $(FUZZ_BIN): $(FUZZ_SRCS) tests/fuzz/coverage-ignore.txt lib/policy.h lib/regnam
 # --- install ------------------------------------------------------------------
 # make install [DESTDIR=...] [PREFIX=/usr/local]: the binary (BPF object
 # inside), systemd units, sysusers entry, man page, bash completion, the
-# Grafana dashboard and alerting rules, and the seed policy (kept if present).
+# Grafana dashboard and alerting rules, the seed policy (kept if present) and
+# the policy packs.
 PREFIX     ?= /usr/local
 SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 SBINDIR    := $(PREFIX)/sbin
@@ -192,6 +193,9 @@ install: $(BUILD)/cfgfilter $(BUILD)/cfgfilter-exporter
 	install -D -m 0644 dashboards/cfgfilter.json $(DESTDIR)$(SHAREDIR)/cfgfilter/dashboards/cfgfilter.json
 	install -D -m 0644 alerts/cfgfilter.rules.yml $(DESTDIR)$(SHAREDIR)/cfgfilter/alerts/cfgfilter.rules.yml
 	install -D -m 0644 policy/default.policy $(DESTDIR)$(SHAREDIR)/cfgfilter/default.policy
+	for p in gpu nic nvme cxl; do \
+		install -D -m 0644 policy/$$p.policy $(DESTDIR)$(SHAREDIR)/cfgfilter/packs/$$p.policy || exit 1; \
+	done
 	[ -e $(DESTDIR)$(SYSCONFDIR)/cfgfilter/cfgfilter.policy ] || \
 		install -D -m 0644 policy/default.policy $(DESTDIR)$(SYSCONFDIR)/cfgfilter/cfgfilter.policy
 

@@ -11,6 +11,7 @@
 /* Exit codes beyond 0/1. */
 #define CF_EXIT_USAGE 2
 #define CF_EXIT_NOT_LOADED 3
+#define CF_EXIT_LINT 4 /* policy lint: the policy is valid, with warnings */
 
 #define CF_MAX_OPTS 8
 #define CF_MAX_POS 4

@@ -42,8 +42,9 @@ json_t *cf_landing_json(const struct cf_policy *p, const struct cf_landing *l);
  * max), or -1 with a message. */
 int cf_land_vfio_devices(const struct cf_policy *p, struct cf_landing *out, int max);
 
-/* A warning on stderr for each rule no device of l[0..n) matches. */
-void cf_warn_unmatched(const struct cf_policy *p, const struct cf_landing *l, int n);
+/* A warning on stderr for each rule no device of l[0..n) matches; how
+ * many. */
+int cf_warn_unmatched(const struct cf_policy *p, const struct cf_landing *l, int n);
 
 /* As root, land p on every vfio device and warn of rules that match
  * none; the devices landed, or -1. */

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
-/* cfgfilter policy check|show|apply */
+/* cfgfilter policy check|lint|show|apply */
 #include <stdio.h>
 #include <unistd.h>
 #include <string.h>
 #include "commands.h"
 #include "hw_seed.h"
 #include "landing.h"
+#include "lint.h"
 #include "live.h"
 #include "log.h"
 #include "methods.h"
@@ -30,6 +31,18 @@ static int read_policy_file(const char *file, struct cf_policy *p)
 		return 0;
 	cf_err_as_is(err);
 	return -1;
+}
+
+/* lint's findings as warnings on stderr (check, apply); how many. */
+static int warn_lint(const struct cf_policy *p)
+{
+	static struct cf_lint w[CF_LINT_MAX];
+	int n = cf_policy_lint(p, w, CF_LINT_MAX);
+
+	for (int i = 0; i < n; i++)
+		cf_warn("rule %u (%s %s): %s: %s", w[i].rule, cf_action_name(p->rules[w[i].rule].action),
+			p->rules[w[i].rule].name, cf_lint_kind_name(w[i].kind), w[i].why);
+	return n;
 }
 
 int cmd_policy_check(const struct cf_parsed *a)
@@ -57,7 +70,40 @@ int cmd_policy_check(const struct cf_parsed *a)
 	} else {
 		cf_land_and_warn(&p, l, CF_LAND_MAX);
 	}
+	warn_lint(&p);
 	return cf_result_end(res, 0);
+}
+
+int cmd_policy_lint(const struct cf_parsed *a)
+{
+	json_t *res = cf_result_new("policy lint");
+	static struct cf_landing l[CF_LAND_MAX];
+	static struct cf_lint w[CF_LINT_MAX];
+	struct cf_policy p;
+	int n, unmatched = 0, devices = -1;
+
+	json_object_set_new(res, "file", json_string(a->pos[0]));
+	if (read_policy_file(a->pos[0], &p))
+		return cf_result_end(res, 1);
+	n = cf_policy_lint(&p, w, CF_LINT_MAX);
+	if (cf_opts.json)
+		json_object_set_new(res, "warnings", cf_lint_json(&p, w, n));
+	else
+		cf_lint_print(stdout, &p, w, n, "");
+	/* as root: rules no bound device matches (sysfs shows others 64 bytes) */
+	if (!geteuid()) {
+		devices = cf_land_vfio_devices(&p, l, CF_LAND_MAX);
+		unmatched = cf_warn_unmatched(&p, l, devices);
+	}
+	if (cf_opts.json) {
+		json_object_set_new(res, "unmatched_rules", json_integer(unmatched));
+		json_object_set_new(res, "vfio_devices", json_integer(devices));
+	} else if (!n && !unmatched) {
+		printf("%s: no warnings (%u rules%s)\n", a->pos[0], p.nrules,
+		       devices < 0 ? "; not root: bound devices not checked" : "");
+	}
+	cf_result_end(res, 0); /* a valid policy: "ok", with its warnings */
+	return n || unmatched ? CF_EXIT_LINT : 0;
 }
 
 int cmd_policy_show(const struct cf_parsed *a)
@@ -144,6 +190,7 @@ static int apply(const char *file, bool strict, json_t *res)
 
 		cf_land_and_warn(&p, l, CF_LAND_MAX);
 	}
+	warn_lint(&p);
 	if (cf_opts.json) {
 		char h[24];
 

@@ -60,21 +60,25 @@ int cf_land_vfio_devices(const struct cf_policy *p, struct cf_landing *out, int 
 	return n;
 }
 
-void cf_warn_unmatched(const struct cf_policy *p, const struct cf_landing *l, int n)
+int cf_warn_unmatched(const struct cf_policy *p, const struct cf_landing *l, int n)
 {
+	int warned = 0;
+
 	if (n <= 0)
-		return;
+		return 0;
 	for (__u32 i = 0; i < p->nrules && i < CF_MAX_RULES; i++) {
 		int hit = 0;
 
 		for (int d = 0; d < n && !hit; d++)
 			hit = l[d].how[i] == CF_LAND_AT || l[d].how[i] == CF_LAND_UNKNOWN;
-		if (!hit)
-			cf_warn("rule %u (%s %s) matches nothing on the %d vfio device%s bound now; "
-				"'cfgfilter policy check FILE --device BDF' says why", i,
-				cf_action_name(p->rules[i].action), p->rules[i].name, n,
-				n == 1 ? "" : "s");
+		if (hit)
+			continue;
+		cf_warn("rule %u (%s %s) matches nothing on the %d vfio device%s bound now; "
+			"'cfgfilter policy check FILE --device BDF' says why", i,
+			cf_action_name(p->rules[i].action), p->rules[i].name, n, n == 1 ? "" : "s");
+		warned++;
 	}
+	return warned;
 }
 
 int cf_land_and_warn(const struct cf_policy *p, struct cf_landing *l, int max)

@@ -39,6 +39,11 @@ static const struct cf_command policy_cmds[] = {
 	{ "check", "FILE", 1, 1, check_opts, "validate FILE, print what each rule compiles to",
 	  "As root, also warns of rules that match nothing on any vfio device bound now.\n",
 	  cmd_policy_check, NULL },
+	{ "lint", "FILE", 1, 1, NULL, "warn of rules that never act or break guests",
+	  "Rules a stronger rule shadows, rules that break guests (deny on decode,\n"
+	  "bus master, BARs) or that vfio makes moot (MSI/MSI-X control); as root,\n"
+	  "rules no vfio device bound now matches. Exit 4 when it warns.\n",
+	  cmd_policy_lint, NULL },
 	{ "show", NULL, 0, 0, NULL, "the policy the kernel enforces now", NULL, cmd_policy_show,
 	  NULL },
 	{ "apply", "FILE", 1, 1, apply_opts, "make FILE the live policy, atomically",
@@ -61,7 +66,7 @@ static const struct cf_command commands[] = {
 	  "Without --follow or --timeout, print what is waiting and exit. Reading\n"
 	  "consumes: two readers share the events between them.\n",
 	  cmd_events, NULL },
-	{ "policy", NULL, 0, 0, NULL, "check, show or apply a policy", NULL, NULL, policy_cmds },
+	{ "policy", NULL, 0, 0, NULL, "check, lint, show or apply a policy", NULL, NULL, policy_cmds },
 	{ "metrics", NULL, 0, 0, NULL, "print the Prometheus metrics once (textfile collector)",
 	  "Exit 3 when not loaded (the output then says cfgfilter_up 0).\n", cmd_metrics, NULL },
 	{ NULL },

@@ -172,4 +172,36 @@ out=$($VC $E w4 0x108 0x00001000)
 expect_out "example: deny aer.uncor_mask on class 02 refuses the NIC's write" "*Operation not permitted*" "$out"
 $CF unload >/dev/null
 
+# Each policy pack loads (the unit tests lint them).
+for pk in gpu nic nvme cxl; do
+	out=$($CF load --policy policy/$pk.policy 2>&1); rc=$?
+	is "$rc" 0 "policy/$pk.policy loads"
+	$CF unload >/dev/null
+done
+
+# --- policy lint ----------------------------------------------------------------
+cat > $P/lint.policy <<'P'
+mask pcie.devctl.mps
+audit pcie.devctl.mps on 8086:10d3
+deny hdr.command.bus_master on 8086:10d3
+mask pcie.devctl.phantom on 1af4:*
+P
+out=$($CF policy lint $P/lint.policy 2>$P/lint.err); rc=$?
+is "$rc" 4 "policy lint of a policy with warnings exits 4"
+expect_out "lint: the audit rule under the mask rule is shadowed" \
+	"*(audit pcie.devctl.mps): shadowed: all of its bits*" "$out"
+expect_out "lint: deny on bus master breaks guests" "*(deny hdr.command.bus_master): breaks_guest*" "$out"
+expect_out "lint as root: the rule no bound device matches" \
+	"*(mask pcie.devctl.phantom) matches nothing on the 2 vfio devices*" "$(cat $P/lint.err)"
+j=$($CF policy lint --json $P/lint.policy 2>/dev/null)
+expect_out "lint --json names the kind and the shadowing rule" '*"kind":"shadowed","bits":"0x00e0","by":*' "$j"
+expect_out "lint --json counts the unmatched rule" '*"unmatched_rules":1,"vfio_devices":2*' "$j"
+printf 'mask pcie.devctl.mps\nmask hdr.command.memory on 8086:10d3\n' > $P/clean.policy
+out=$($CF policy lint $P/clean.policy 2>&1); rc=$?
+is "$rc" 0 "policy lint of a clean policy exits 0"
+expect_out "lint says so" "*no warnings (2 rules)*" "$out"
+expect_out "policy check gives lint's warnings on stderr" \
+	"*warning: rule*(deny hdr.command.bus_master): breaks_guest*" \
+	"$($CF policy check $P/lint.policy 2>&1 >/dev/null)"
+
 done_testing
