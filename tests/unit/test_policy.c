@@ -311,6 +311,40 @@ static void test_pm_pmcsr_fields_resolve_in_the_pm_capability(void **state)
 	assert_true(p.flags & CF_POL_CAP);
 }
 
+/* The capabilities vfio hides, and MSI-X's control, by name: each lands
+ * where the raw form written from the PCIe layouts does. */
+static void test_hidden_capability_names_match_their_raw_forms(void **state)
+{
+	static const char *pairs[][2] = {
+		{ "dpc.control.trigger_enable", "ecap(0x001d)+0x06/2:0x0003" },
+		{ "dpc.control.sw_trigger", "ecap(0x001d)+0x06/2:0x0040" },
+		{ "l1ss.control1.aspm_l1_2", "ecap(0x001e)+0x08/4:0x00000004" },
+		{ "l1ss.control1.ltr_l1_2_threshold_scale", "ecap(0x001e)+0x08/4:0xe0000000" },
+		{ "ptm.control.enable", "ecap(0x001f)+0x08/4:0x00000001" },
+		{ "ptm.control.granularity", "ecap(0x001f)+0x08/4:0x0000ff00" },
+		{ "pasid.control.privileged", "ecap(0x001b)+0x06/2:0x0004" },
+		{ "secpcie.lnkctl3.perform_equalization", "ecap(0x0019)+0x04/4:0x00000001" },
+		{ "doe.control.int_enable", "ecap(0x002e)+0x08/4:0x00000002" },
+		{ "doe.control.go", "ecap(0x002e)+0x08/4:0x80000000" },
+		{ "msix.control.enable", "cap(0x11)+0x02/2:0x8000" },
+		{ "msix.control.function_mask", "cap(0x11)+0x02/2:0x4000" },
+	};
+	struct cf_policy named, raw;
+	char text[128];
+
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		snprintf(text, sizeof(text), "audit %s\n", pairs[i][0]);
+		parse_ok(text, &named);
+		snprintf(text, sizeof(text), "audit %s\n", pairs[i][1]);
+		parse_ok(text, &raw);
+		assert_int_equal(named.rules[0].anchor, raw.rules[0].anchor);
+		assert_int_equal(named.rules[0].cap_id, raw.rules[0].cap_id);
+		assert_int_equal(named.rules[0].offset, raw.rules[0].offset);
+		assert_int_equal(named.rules[0].width, raw.rules[0].width);
+		assert_int_equal(named.rules[0].mask, raw.rules[0].mask);
+	}
+}
+
 static void test_register_name_prefix_of_another_resolves_longest(void **state)
 {
 	/* "pcie.devctl" is a prefix of "pcie.devctl2": ari is a devctl2 field. */
@@ -1779,6 +1813,7 @@ int main(void)
 		cmocka_unit_test(test_header_register_target),
 		cmocka_unit_test(test_field_targets_resolve_offsets_and_masks),
 		cmocka_unit_test(test_pm_pmcsr_fields_resolve_in_the_pm_capability),
+		cmocka_unit_test(test_hidden_capability_names_match_their_raw_forms),
 		cmocka_unit_test(test_register_name_prefix_of_another_resolves_longest),
 		cmocka_unit_test(test_longest_known_name_is_accepted),
 		cmocka_unit_test(test_every_known_field_is_a_valid_target),

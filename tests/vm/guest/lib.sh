@@ -82,6 +82,18 @@ cap_of() {
 	done
 }
 
+# ecap_of BDF ID: the offset of extended capability ID in the device's own
+# list (through sysfs), empty if it has none
+ecap_of() {
+	_p=256 _i=0
+	while [ $_p -ge 256 ] && [ $_i -lt 96 ]; do
+		_h=$(sysfs_cfg32 $1 $_p)
+		[ $((_h & 0xffff)) -eq $(($2)) ] && { echo $_p; return; }
+		_p=$(((_h >> 20) & 0xffc))
+		_i=$((_i + 1))
+	done
+}
+
 # Physical config space as the host kernel reads it: sysfs, not vfio.
 sysfs_cfg16() {
 	hexdump -s "$(($2))" -n 2 -e '1/2 "0x%04x"' "/sys/bus/pci/devices/$1/config"

@@ -58,6 +58,14 @@ expect_out "policy check --device: the rule on a capability the device lacks mat
 expect_out "policy check: a warning for each rule that matches no vfio device" "*warning: rule *(deny hdr.command.serr) matches nothing*" "$(cat $P/land.err)"
 expect_out "... and for the rule on a capability the device lacks" "*warning: rule *(deny ecap(0x0010)+0x08/2:0x0001) matches nothing*" "$(cat $P/land.err)"
 check "policy check: no warning for the rule that lands" sh -c "! grep -q 'ecap(0x0023)' $P/land.err"
+# A hidden capability by name: DOE's control register lands by the device's
+# own list (QEMU's CXL device has DOE after its DVSECs)
+doe=$(ecap_of $X 0x2e)
+check "the CXL device has a DOE capability (test premise)" [ -n "$doe" ]
+printf 'mask doe.control.int_enable\n' > $P/doe.policy
+expect_out "policy check --device: doe.control lands at DOE + 8 ($(printf '0x%x' $((doe + 8))))" \
+	"*mask*doe.control.int_enable*at $(printf '0x%x' $((doe + 8)))*" \
+	"$($CF policy check $P/doe.policy --device $X 2>&1)"
 $CF policy check $P/land.policy --device 0000:ff:1f.7 > /dev/null 2> $P/land.err
 is "$?" 1 "policy check --device with no such device: exit 1"
 expect_out "... saying what failed and what to do" "*cannot read /sys/bus/pci/devices/0000:ff:1f.7/config*DDDD:BB:DD.F*" "$(cat $P/land.err)"
