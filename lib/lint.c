@@ -5,7 +5,6 @@
 #include "lint.h"
 #include "policy.h"
 
-#define PCI_CAP_ID_MSI 0x05
 #define PCI_CAP_ID_MSIX 0x11
 
 /* The rule's protected bits in byte `at` of its anchor (0 outside it). */
@@ -78,7 +77,7 @@ static struct cf_lint *add(struct cf_lint *out, int *n, int max, __u32 rule, __s
 }
 
 /* Stronger rules own b's bits (each bit belongs to its strongest action),
- * or an earlier rule of the same action already does all b does. */
+ * or another rule of the same action already does all b does. */
 static void lint_shadow(const struct cf_policy *p, __u32 j, struct cf_lint *out, int *n, int max)
 {
 	const struct cf_rule *b = &p->rules[j];
@@ -107,15 +106,18 @@ static void lint_shadow(const struct cf_policy *p, __u32 j, struct cf_lint *out,
 				 lost == b->mask ? "all" : "some", by, cf_action_name(p->rules[by].action));
 		return;
 	}
-	for (__u32 i = 0; i < j; i++) {
+	for (__u32 i = 0; i < p->nrules; i++) {
 		const struct cf_rule *a = &p->rules[i];
 
-		if (a->action != b->action || overlap(a, b) != b->mask)
+		/* a does all b does; if b also does all a does, the later of the
+		 * two is the duplicate */
+		if (i == j || a->action != b->action || overlap(a, b) != b->mask ||
+		    (i > j && overlap(b, a) == a->mask))
 			continue;
 		w = add(out, n, max, j, (__s32)i, CF_LINT_DUPLICATE, b->mask);
 		if (w)
 			snprintf(w->why, sizeof(w->why),
-				 "rule %u (%s %s) already does this on every device it selects", i,
+				 "rule %u (%s %s) already does all this rule does", i,
 				 cf_action_name(a->action), a->name);
 		return;
 	}
@@ -152,38 +154,35 @@ static void lint_header(const struct cf_rule *r, __u32 j, struct cf_lint *out, i
 							    "when vfio hands the device over");
 	}
 	if (bars) {
-		w = add(out, n, max, j, -1, CF_LINT_BREAKS_GUEST, bars);
+		w = add(out, n, max, j, -1, CF_LINT_NO_EFFECT, bars);
 		if (w)
 			snprintf(w->why, sizeof(w->why),
-				 "guests size a BAR by writing all ones and reading back; vfio keeps "
-				 "BARs and the ROM BAR virtual (the device never sees these writes): "
-				 "%s", r->action == CF_ACT_DENY ? "deny refuses the sizing"
-								 : "the guest reads back a value that is not the "
-								   "size vfio answers");
+				 "vfio keeps the BARs and the ROM BAR virtual in every kernel "
+				 "(vfio_pci_config.c): the device never sees these writes; %s",
+				 r->action == CF_ACT_DENY ? "deny only makes each fail (QEMU, which "
+							    "emulates BARs itself, logs it)"
+							  : "the rule changes only vfio's copy");
 	}
 }
 
-/* MSI's and MSI-X's Message Control: vfio_pci_config.c virtualizes MSI's
- * and drops every write to MSI-X's, in every kernel; a VFIO user enables
- * interrupts with VFIO_DEVICE_SET_IRQS. */
-static void lint_msi(const struct cf_rule *r, __u32 j, struct cf_lint *out, int *n, int max)
+/* MSI-X's Message Control: vfio_pci_config.c has no write handler for
+ * the MSI-X capability, in every kernel, so every write is dropped; a VFIO
+ * user enables interrupts with VFIO_DEVICE_SET_IRQS. (MSI's is not so:
+ * vfio writes its low byte through.) */
+static void lint_msix(const struct cf_rule *r, __u32 j, struct cf_lint *out, int *n, int max)
 {
 	__u32 ctl = bits_in(r, 0x02, 0x04);
 	struct cf_lint *w;
 
 	if (r->anchor != CF_ANCHOR_CAP || r->action == CF_ACT_AUDIT ||
-	    (r->cap_id != PCI_CAP_ID_MSI && r->cap_id != PCI_CAP_ID_MSIX))
-		return;
-	if (!ctl)
+	    r->cap_id != PCI_CAP_ID_MSIX || !ctl)
 		return;
 	w = add(out, n, max, j, -1, CF_LINT_NO_EFFECT, ctl);
 	if (w)
 		snprintf(w->why, sizeof(w->why),
-			 "vfio %s %s Message Control in every kernel (vfio_pci_config.c), so these "
-			 "writes never reach the device%s",
-			 r->cap_id == PCI_CAP_ID_MSI ? "virtualizes" : "drops all writes to",
-			 r->cap_id == PCI_CAP_ID_MSI ? "MSI's" : "MSI-X's",
-			 r->action == CF_ACT_DENY ? "; deny only makes QEMU log a failed write" : "");
+			 "vfio drops every write to MSI-X's Message Control in every kernel "
+			 "(vfio_pci_config.c), so these writes never reach the device%s",
+			 r->action == CF_ACT_DENY ? "; deny only makes each fail (QEMU logs it)" : "");
 }
 
 int cf_policy_lint(const struct cf_policy *p, struct cf_lint *out, int max)
@@ -193,7 +192,7 @@ int cf_policy_lint(const struct cf_policy *p, struct cf_lint *out, int max)
 	for (__u32 j = 0; j < p->nrules && j < CF_MAX_RULES; j++) {
 		lint_shadow(p, j, out, &n, max);
 		lint_header(&p->rules[j], j, out, &n, max);
-		lint_msi(&p->rules[j], j, out, &n, max);
+		lint_msix(&p->rules[j], j, out, &n, max);
 	}
 	return n;
 }

@@ -11,8 +11,8 @@
 enum cf_lint_kind {
 	CF_LINT_SHADOWED = 1,     /* a stronger rule owns all of its bits: it never acts */
 	CF_LINT_PART_SHADOWED = 2, /* ... some of its bits */
-	CF_LINT_DUPLICATE = 3,    /* an earlier rule of the same action does all it does */
-	CF_LINT_BREAKS_GUEST = 4, /* guests' drivers or QEMU need to write these bits */
+	CF_LINT_DUPLICATE = 3,    /* another rule of the same action does all it does */
+	CF_LINT_BREAKS_GUEST = 4, /* guests' drivers need to write these bits */
 	CF_LINT_NO_EFFECT = 5,    /* vfio never lets these writes reach the device */
 };
 
@@ -24,7 +24,8 @@ struct cf_lint {
 	char why[256];
 };
 
-#define CF_LINT_MAX (2 * CF_MAX_RULES)
+/* per rule at most: a shadow or duplicate finding, decode, bus master */
+#define CF_LINT_MAX (3 * CF_MAX_RULES)
 
 /* The warnings for p, in rule order; how many (at most max). */
 int cf_policy_lint(const struct cf_policy *p, struct cf_lint *out, int max);

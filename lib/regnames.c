@@ -127,20 +127,9 @@ static const struct cf_field msix_control[] = {
 
 /* Extended capabilities vfio hides from the chain it shows, whose bytes a
  * VFIO user still writes raw (vfio_pci_config.c: pci_ext_cap_length 0).
- * Fields from the PCIe Base Specification's register layouts. */
-
-/* Downstream Port Containment Control (DPC capability + 0x06) */
-static const struct cf_field dpc_control[] = {
-	{ "trigger_enable", 0x0003 },
-	{ "completion_control", 0x0004 },
-	{ "int_enable", 0x0008 },
-	{ "err_cor_enable", 0x0010 },
-	{ "poisoned_tlp_egress_block", 0x0020 },
-	{ "sw_trigger", 0x0040 },
-	{ "dl_active_err_cor", 0x0080 },
-	{ "sig_sfw_enable", 0x0100 },
-	{ NULL, 0 },
-};
+ * Fields from the PCIe Base Specification's register layouts. Not named:
+ * those only ports have (DPC, Link Control 3's equalization bits), as
+ * vfio-pci binds no bridge. */
 
 /* L1 PM Substates Control 1 (L1SS capability + 0x08) */
 static const struct cf_field l1ss_control1[] = {
@@ -170,14 +159,6 @@ static const struct cf_field pasid_control[] = {
 	{ NULL, 0 },
 };
 
-/* Link Control 3 (Secondary PCI Express capability + 0x04) */
-static const struct cf_field secpcie_lnkctl3[] = {
-	{ "perform_equalization", 0x00000001 },
-	{ "eq_request_int_enable", 0x00000002 },
-	{ "lower_skp_os_gen_vector", 0x0000fe00 },
-	{ NULL, 0 },
-};
-
 /* Data Object Exchange Control (DOE capability + 0x08) */
 static const struct cf_field doe_control[] = {
 	{ "abort", 0x00000001 },
@@ -188,9 +169,7 @@ static const struct cf_field doe_control[] = {
 
 #define CF_PCI_CAP_ID_MSIX 0x11
 #define CF_PCI_EXT_CAP_ID_ERR 0x0001
-#define CF_PCI_EXT_CAP_ID_SECPCI 0x0019
 #define CF_PCI_EXT_CAP_ID_PASID 0x001b
-#define CF_PCI_EXT_CAP_ID_DPC 0x001d
 #define CF_PCI_EXT_CAP_ID_L1SS 0x001e
 #define CF_PCI_EXT_CAP_ID_PTM 0x001f
 #define CF_PCI_EXT_CAP_ID_DOE 0x002e
@@ -206,11 +185,9 @@ const struct cf_register cf_registers[] = {
 	{ "aer.cor_mask", CF_ANCHOR_ECAP, CF_PCI_EXT_CAP_ID_ERR, 0x14, 4, aer_cor },
 	{ "aer.cap_control", CF_ANCHOR_ECAP, CF_PCI_EXT_CAP_ID_ERR, 0x18, 4, aer_cap_control },
 	{ "msix.control", CF_ANCHOR_CAP, CF_PCI_CAP_ID_MSIX, 0x02, 2, msix_control },
-	{ "dpc.control", CF_ANCHOR_ECAP, CF_PCI_EXT_CAP_ID_DPC, 0x06, 2, dpc_control },
 	{ "l1ss.control1", CF_ANCHOR_ECAP, CF_PCI_EXT_CAP_ID_L1SS, 0x08, 4, l1ss_control1 },
 	{ "ptm.control", CF_ANCHOR_ECAP, CF_PCI_EXT_CAP_ID_PTM, 0x08, 4, ptm_control },
 	{ "pasid.control", CF_ANCHOR_ECAP, CF_PCI_EXT_CAP_ID_PASID, 0x06, 2, pasid_control },
-	{ "secpcie.lnkctl3", CF_ANCHOR_ECAP, CF_PCI_EXT_CAP_ID_SECPCI, 0x04, 4, secpcie_lnkctl3 },
 	{ "doe.control", CF_ANCHOR_ECAP, CF_PCI_EXT_CAP_ID_DOE, 0x08, 4, doe_control },
 	{ NULL, 0, 0, 0, 0, NULL },
 };

@@ -97,13 +97,18 @@ int cmd_policy_lint(const struct cf_parsed *a)
 	}
 	if (cf_opts.json) {
 		json_object_set_new(res, "unmatched_rules", json_integer(unmatched));
-		json_object_set_new(res, "vfio_devices", json_integer(devices));
+		/* null: not root, or the devices could not be listed */
+		json_object_set_new(res, "vfio_devices", devices < 0 ? json_null() : json_integer(devices));
 	} else if (!n && !unmatched) {
 		printf("%s: no warnings (%u rules%s)\n", a->pos[0], p.nrules,
-		       devices < 0 ? "; not root: bound devices not checked" : "");
+		       geteuid() ? "; not root: bound devices not checked" :
+		       devices < 0 ? "; bound devices not checked" : "");
 	}
-	cf_result_end(res, 0); /* a valid policy: "ok", with its warnings */
-	return n || unmatched ? CF_EXIT_LINT : 0;
+	if (n || unmatched) {
+		cf_err("%s: %d warning%s", a->pos[0], n + unmatched, n + unmatched == 1 ? "" : "s");
+		return cf_result_end(res, CF_EXIT_LINT);
+	}
+	return cf_result_end(res, 0);
 }
 
 int cmd_policy_show(const struct cf_parsed *a)
@@ -141,6 +146,8 @@ static int apply(const char *file, bool strict, json_t *res)
 		unchanged();
 		return 1;
 	}
+	/* the rules as written, before lockdown may turn mask into deny */
+	warn_lint(&p);
 	if (cf_need_root() || cf_lock_pins())
 		return 1;
 	if (!cf_is_loaded()) {
@@ -190,7 +197,6 @@ static int apply(const char *file, bool strict, json_t *res)
 
 		cf_land_and_warn(&p, l, CF_LAND_MAX);
 	}
-	warn_lint(&p);
 	if (cf_opts.json) {
 		char h[24];
 
