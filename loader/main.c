@@ -41,7 +41,7 @@ static const struct cf_command policy_cmds[] = {
 	  cmd_policy_check, NULL },
 	{ "lint", "FILE", 1, 1, NULL, "warn of rules that never act or break guests",
 	  "Rules a stronger rule shadows, rules that break guests (deny on decode,\n"
-	  "bus master, BARs) or that vfio makes moot (MSI/MSI-X control); as root,\n"
+	  "bus master) or that vfio makes moot (BARs, MSI-X control); as root,\n"
 	  "rules no vfio device bound now matches. Exit 4 when it warns.\n",
 	  cmd_policy_lint, NULL },
 	{ "show", NULL, 0, 0, NULL, "the policy the kernel enforces now", NULL, cmd_policy_show,
