@@ -66,6 +66,23 @@ printf 'mask doe.control.int_enable\n' > $P/doe.policy
 expect_out "policy check --device: doe.control lands at DOE + 8 ($(printf '0x%x' $((doe + 8))))" \
 	"*mask*doe.control.int_enable*at $(printf '0x%x' $((doe + 8)))*" \
 	"$($CF policy check $P/doe.policy --device $X 2>&1)"
+# ... and holds on the device: QEMU keeps DOE's Interrupt Enable and reads
+# it back. The register is read through vfio first: vfio's open reads no
+# hidden capability, and a value not seen is refused, not judged.
+D=$(printf '0x%03x' $((doe + 8)))
+doe_int() {
+	out=$($VC $X r4 $D w4 $D 0x2 ecam4 $D w4 $D 0x0 2>&1)
+	res=$(echo "$out" | grep '^w4 ' | head -1)
+	after=$(echo "$out" | val_of e4 $D)
+}
+doe_int
+expect_out "DOE, no filter: the write succeeds" "* ok" "$res"
+is "${after:+$((after & 2))}" 2 "DOE, no filter: Interrupt Enable reached the device (ECAM)"
+$CF load --policy $P/doe.policy >/dev/null
+doe_int
+expect_out "mask doe.control.int_enable: the write succeeds" "* ok" "$res"
+is "${after:+$((after & 2))}" 0 "mask doe.control.int_enable: the device keeps it clear (ECAM)"
+$CF unload >/dev/null
 $CF policy check $P/land.policy --device 0000:ff:1f.7 > /dev/null 2> $P/land.err
 is "$?" 1 "policy check --device with no such device: exit 1"
 expect_out "... saying what failed and what to do" "*cannot read /sys/bus/pci/devices/0000:ff:1f.7/config*DDDD:BB:DD.F*" "$(cat $P/land.err)"
